@@ -1,0 +1,19 @@
+/**
+ * TLV-TYPE numbers of ndn-iomt's own content formats, all in one place (docs/formats.md).
+ * They sit in the range NDN leaves to applications (128-252: one-octet TLV-TYPE).
+ */
+export const TT = {
+  // sensors/reading.ts
+  Reading: 0xC8,
+  ProducedAt: 0xC9,
+  Value: 0xCA,
+
+  // monitor/alarm.ts
+  Alarm: 0xD0,
+  AlarmKind: 0xD1,
+  AlarmLevel: 0xD2,
+  News2Score: 0xD3,
+  TriggerProducedAt: 0xD4,
+  RaisedAt: 0xD5,
+  SubScores: 0xD6,
+} as const;

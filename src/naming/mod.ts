@@ -1,0 +1,2 @@
+export * from "./namespace.js";
+export * from "./streams.js";

@@ -1,0 +1,71 @@
+import type { StreamId } from "../naming/mod.js";
+
+/** One measured quantity of a stream, as FHIR R4 codes it. */
+export interface Quantity {
+  /** LOINC code of this quantity ("" when the stream is not a vital sign). */
+  loinc: string;
+  display: string;
+  /** UCUM unit code. */
+  unit: string;
+  /** Decimal places kept on the wire. */
+  decimals: number;
+  /** Range a plausible reading stays in; a model value outside it is clamped. */
+  range: readonly [number, number];
+}
+
+export interface StreamInfo {
+  id: StreamId;
+  /** "vital": sampled at a rate; "event": published only when something happens. */
+  kind: "vital" | "event";
+  /** Device that carries this stream on a standard patient kit. */
+  device: string;
+  /** Default sampling rate in Hz (vitals). */
+  rateHz: number;
+  /** LOINC code of the whole observation (a panel when there are several quantities); "" for events. */
+  loinc: string;
+  display: string;
+  quantities: readonly Quantity[];
+}
+
+/** Every stream, with the codes of design.md (FHIR vital-signs profile). */
+export const STREAMS: Readonly<Record<StreamId, StreamInfo>> = {
+  "heart-rate": {
+    id: "heart-rate", kind: "vital", device: "pulse-oximeter", rateHz: 1, loinc: "8867-4", display: "Heart rate",
+    quantities: [{ loinc: "8867-4", display: "Heart rate", unit: "/min", decimals: 0, range: [20, 250] }],
+  },
+  spo2: {
+    id: "spo2", kind: "vital", device: "pulse-oximeter", rateHz: 1, loinc: "59408-5", display: "Oxygen saturation in Arterial blood by Pulse oximetry",
+    quantities: [{ loinc: "59408-5", display: "Oxygen saturation in Arterial blood by Pulse oximetry", unit: "%", decimals: 0, range: [50, 100] }],
+  },
+  "body-temperature": {
+    id: "body-temperature", kind: "vital", device: "thermometer", rateHz: 1, loinc: "8310-5", display: "Body temperature",
+    quantities: [{ loinc: "8310-5", display: "Body temperature", unit: "Cel", decimals: 1, range: [30, 43] }],
+  },
+  "blood-pressure": {
+    id: "blood-pressure", kind: "vital", device: "bp-monitor", rateHz: 1, loinc: "85354-9", display: "Blood pressure panel with all children optional",
+    quantities: [
+      { loinc: "8480-6", display: "Systolic blood pressure", unit: "mm[Hg]", decimals: 0, range: [50, 260] },
+      { loinc: "8462-4", display: "Diastolic blood pressure", unit: "mm[Hg]", decimals: 0, range: [30, 160] },
+    ],
+  },
+  "respiration-rate": {
+    id: "respiration-rate", kind: "vital", device: "chest-patch", rateHz: 1, loinc: "9279-1", display: "Respiratory rate",
+    quantities: [{ loinc: "9279-1", display: "Respiratory rate", unit: "/min", decimals: 0, range: [4, 60] }],
+  },
+  fall: {
+    // A fall is an event, not a vital sign: no LOINC vital-sign code fits, so the observation is coded
+    // with SNOMED CT 1912002 "Fall" and carries the accelerometer's peak impact (outside the
+    // vital-signs profile; see fhir.ts).
+    id: "fall", kind: "event", device: "chest-patch", rateHz: 0, loinc: "", display: "Fall",
+    quantities: [{ loinc: "", display: "Peak acceleration at impact", unit: "[g]", decimals: 1, range: [0, 20] }],
+  },
+};
+
+/** The standard patient kit: device id → its streams. */
+export function standardKit(): Map<string, StreamId[]> {
+  const kit = new Map<string, StreamId[]>();
+  for (const s of Object.values(STREAMS)) {
+    kit.set(s.device, [...(kit.get(s.device) ?? []), s.id]);
+  }
+  return kit;
+}
