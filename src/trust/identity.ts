@@ -1,0 +1,130 @@
+import path from "node:path";
+
+import { produce, type Producer } from "@ndn/endpoint";
+import type { Forwarder } from "@ndn/fw";
+import { Certificate, CertNaming, ECDSA, generateSigningKey, KeyChain, type NamedSigner, type PublicKey } from "@ndn/keychain";
+import { Component, type Name, ValidityPeriod } from "@ndn/packet";
+
+import { showName } from "../naming/mod.js";
+
+/** A key with its certificate: what a gateway, device, health worker, monitor or hospital signs with. */
+export interface Identity {
+  readonly subject: Name;
+  readonly signer: NamedSigner.PrivateKey;
+  readonly cert: Certificate;
+}
+
+const DAY = 86_400_000;
+
+/** Default validity of the certificates we issue, in days. */
+export const VALIDITY_DAYS = {
+  anchor: 3650,
+  member: 365,
+} as const;
+
+/** The keychain of a node, persisted under its data directory (`<dataDir>/keys`). */
+export function openKeyChain(dataDir: string): KeyChain {
+  return KeyChain.open(path.join(dataDir, "keys"));
+}
+
+/**
+ * The hospital's trust anchor: an ECDSA P-256 key with a self-signed certificate, loaded from the
+ * keychain if present, else created and stored there.
+ */
+export async function loadOrCreateAnchor(keyChain: KeyChain, hospitalName: Name, now = Date.now()): Promise<Identity> {
+  const existing = await findIdentity(keyChain, hospitalName, (cert) => cert.isSelfSigned && cert.validity.includes(now));
+  if (existing) {
+    return existing;
+  }
+  const [signer, publicKey] = await generateSigningKey(keyChain, hospitalName, ECDSA);
+  const cert = await Certificate.selfSign({
+    privateKey: signer,
+    publicKey,
+    validity: new ValidityPeriod(now, now + VALIDITY_DAYS.anchor * DAY),
+  });
+  await keyChain.insertCert(cert);
+  return { subject: hospitalName, signer, cert };
+}
+
+export interface EnrolOptions {
+  /** Certificate validity; default: now to now + {@link VALIDITY_DAYS}.member days. */
+  validity?: ValidityPeriod;
+  now?: number;
+}
+
+/**
+ * A member's identity (gateway, device, health worker, monitor) issued by `issuer`: loaded from
+ * the keychain when a valid certificate from that issuer is there, else a new ECDSA P-256 key is
+ * generated and certified. Enrolment happens in-process (the issuer is reachable out of band).
+ */
+export async function loadOrEnrol(keyChain: KeyChain, subject: Name, issuer: Identity, opts: EnrolOptions = {}): Promise<Identity> {
+  const now = opts.now ?? Date.now();
+  const issuerKey = CertNaming.toKeyName(issuer.cert.name);
+  const existing = await findIdentity(keyChain, subject, (cert) =>
+    !!cert.issuer && CertNaming.toKeyName(cert.issuer).equals(issuerKey) && cert.validity.includes(now));
+  if (existing) {
+    return existing;
+  }
+  const [signer, publicKey] = await generateSigningKey(keyChain, subject, ECDSA);
+  const cert = await issueCertificate(issuer, publicKey, opts.validity ?? new ValidityPeriod(now, now + VALIDITY_DAYS.member * DAY));
+  await keyChain.insertCert(cert);
+  return { subject, signer, cert };
+}
+
+/** Issue a certificate for `publicKey`, signed by `issuer`; the IssuerId is the issuer's last name component. */
+export function issueCertificate(issuer: Identity, publicKey: PublicKey, validity: ValidityPeriod): Promise<Certificate> {
+  return Certificate.issue({
+    publicKey,
+    validity,
+    issuerId: issuer.subject.get(-1) ?? Component.from("root"),
+    issuerPrivateKey: issuer.signer,
+  });
+}
+
+async function findIdentity(keyChain: KeyChain, subject: Name, accept: (cert: Certificate) => boolean): Promise<Identity | undefined> {
+  for (const certName of await keyChain.listCerts(subject)) {
+    if (!CertNaming.toSubjectName(certName).equals(subject)) {
+      continue; // a certificate of a name below ours, e.g. a device under a patient
+    }
+    const cert = await keyChain.getCert(certName);
+    if (accept(cert)) {
+      const signer = await keyChain.getKey(CertNaming.toKeyName(certName), "signer");
+      return { subject, signer: signer as NamedSigner.PrivateKey, cert };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Serve certificates to the network: one producer per key prefix (`<subject>/KEY`), answering an
+ * Interest for a key or certificate name with the matching certificate.
+ */
+export class CertificateServer implements Disposable {
+  private readonly certs = new Map<string, Certificate[]>();
+  private readonly producers = new Map<string, Producer>();
+
+  constructor(private readonly fw: Forwarder) {}
+
+  add(cert: Certificate): void {
+    const keyPrefix = CertNaming.toSubjectName(cert.name).append(CertNaming.KEY);
+    const id = keyPrefix.valueHex;
+    const list = this.certs.get(id) ?? [];
+    list.push(cert);
+    this.certs.set(id, list);
+    if (!this.producers.has(id)) {
+      this.producers.set(id, produce(keyPrefix, async (interest) =>
+        list.find((c) => interest.name.isPrefixOf(c.name))?.data, {
+        fw: this.fw,
+        describe: `certs ${showName(keyPrefix)}`,
+        announcement: false,
+      }));
+    }
+  }
+
+  [Symbol.dispose](): void {
+    for (const p of this.producers.values()) {
+      p.close();
+    }
+    this.producers.clear();
+  }
+}

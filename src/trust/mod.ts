@@ -1,0 +1,3 @@
+export * from "./identity.js";
+export * from "./policy.js";
+export * from "./verifier.js";
