@@ -1,0 +1,73 @@
+import type { Forwarder } from "@ndn/fw";
+import type { Data, Name } from "@ndn/packet";
+
+import { alarmStreamPrefix } from "../naming/mod.js";
+import { Alarm } from "../monitor/mod.js";
+import { StreamFollower } from "../streams/mod.js";
+import { TrustError, type TrustFailure, type TrustVerifier } from "../trust/mod.js";
+
+export interface DoctorAppOptions {
+  fw: Forwarder;
+  /** The doctor's id, for reports. */
+  doctor: string;
+  hospital: string;
+  /** Patients whose alarms this doctor follows. */
+  patients: readonly string[];
+  /** Verifies every alarm: only the hospital's monitor may sign one. */
+  verifier: TrustVerifier;
+  /** Called when a verified alarm arrives. */
+  onAlarm?: (alarm: ReceivedAlarm) => void;
+}
+
+export interface ReceivedAlarm {
+  doctor: string;
+  name: Name;
+  pid: string;
+  alarm: Alarm;
+  receivedAt: number;
+  /** Reading produced → alarm received here. */
+  latencyMs: number;
+}
+
+/** A doctor's application: follows the alarm streams of the patients in the doctor's care. */
+export class DoctorApp implements Disposable {
+  private readonly followers: StreamFollower[];
+  public readonly received: ReceivedAlarm[] = [];
+  public readonly rejectedBy: Partial<Record<TrustFailure | "malformed-content", number>> = {};
+
+  constructor(private readonly opts: DoctorAppOptions) {
+    this.followers = opts.patients.map((pid) => new StreamFollower({
+      fw: opts.fw,
+      prefix: alarmStreamPrefix(opts.hospital, pid),
+      window: 2,
+      // Alarms are rare: a long-lived Interest waits at the monitor for the next one.
+      lifetimeMs: 10_000,
+      onData: (data) => void this.receive(pid, data),
+    }));
+  }
+
+  private async receive(pid: string, data: Data): Promise<void> {
+    const receivedAt = Date.now();
+    let alarm: Alarm;
+    try {
+      await this.opts.verifier.verify(data);
+      alarm = Alarm.fromContent(data.content);
+    } catch (err: unknown) {
+      const reason = err instanceof TrustError ? err.failure : "malformed-content";
+      this.rejectedBy[reason] = (this.rejectedBy[reason] ?? 0) + 1;
+      return;
+    }
+    const r: ReceivedAlarm = {
+      doctor: this.opts.doctor, name: data.name, pid, alarm, receivedAt,
+      latencyMs: receivedAt - alarm.triggerProducedAt,
+    };
+    this.received.push(r);
+    this.opts.onAlarm?.(r);
+  }
+
+  [Symbol.dispose](): void {
+    for (const f of this.followers) {
+      f[Symbol.dispose]();
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { Forwarder } from "@ndn/fw";
+
+import { type StreamId, streamPrefix } from "../naming/mod.js";
+import type { SignedReading } from "../sensors/mod.js";
+import { StreamProducer } from "../streams/mod.js";
+
+export interface ReadingPublisherOptions {
+  fw: Forwarder;
+  hospital: string;
+  pid: string;
+  /** device id → its streams */
+  devices: ReadonlyMap<string, readonly StreamId[]>;
+  /** Readings kept per stream for retrieval (older ones are the repo's job). @defaultValue 600 */
+  bufferSize?: number;
+}
+
+/**
+ * The home gateway's side of a patient's streams: takes each device's signed readings and serves
+ * them to the network, one {@link StreamProducer} per stream.
+ */
+export class ReadingPublisher implements Disposable {
+  private readonly streams = new Map<string, StreamProducer>();
+  public published = 0;
+
+  constructor(opts: ReadingPublisherOptions) {
+    for (const [did, streams] of opts.devices) {
+      for (const stream of streams) {
+        this.streams.set(`${did}/${stream}`, new StreamProducer({
+          fw: opts.fw,
+          prefix: streamPrefix(opts.hospital, opts.pid, did, stream),
+          bufferSize: opts.bufferSize,
+        }));
+      }
+    }
+  }
+
+  /** Make a device's signed reading retrievable. */
+  publish({ data, did, stream, seq }: SignedReading): void {
+    const producer = this.streams.get(`${did}/${stream}`);
+    if (!producer) {
+      throw new Error(`this gateway has no stream ${stream} on device ${did}`);
+    }
+    producer.publish(seq, data);
+    ++this.published;
+  }
+
+  [Symbol.dispose](): void {
+    for (const p of this.streams.values()) {
+      p[Symbol.dispose]();
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./alarm.js";
+export * from "./live-monitor.js";
+export * from "./news2.js";

@@ -1,0 +1,91 @@
+import { Data } from "@ndn/packet";
+
+import { readingName, type StreamId } from "../naming/mod.js";
+import type { Identity } from "../trust/mod.js";
+import { STREAMS } from "./catalog.js";
+import type { Physiology } from "./physiology.js";
+import { Reading } from "./reading.js";
+
+/** A reading as its device made it: signed Data, with the fields it was made from. */
+export interface SignedReading {
+  readonly data: Data;
+  readonly did: string;
+  readonly stream: StreamId;
+  readonly seq: number;
+  readonly reading: Reading;
+}
+
+export interface MedicalDeviceOptions {
+  hospital: string;
+  pid: string;
+  did: string;
+  streams: readonly StreamId[];
+  /** The device's key and certificate, enrolled by the patient's gateway. */
+  identity: Identity;
+  physiology: Physiology;
+  /** Sampling rate per vital stream in Hz. @defaultValue the catalog's rate (1 Hz) */
+  rateHz?: Partial<Record<StreamId, number>>;
+  /** How often an event stream (falls) is checked, in ms. @defaultValue 100 */
+  eventPollMs?: number;
+  /** Where each signed reading goes (the gateway's publisher). */
+  emit: (r: SignedReading) => void;
+}
+
+/**
+ * A wearable medical device: samples its streams on timers, encodes each reading in the Reading
+ * TLV, names it under the patient's namespace and signs it with its own key.
+ */
+export class MedicalDevice implements Disposable {
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly nextSeq = new Map<StreamId, number>();
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly opts: MedicalDeviceOptions) {
+    for (const stream of opts.streams) {
+      const info = STREAMS[stream];
+      this.nextSeq.set(stream, 0);
+      if (info.kind === "vital") {
+        const hz = opts.rateHz?.[stream] ?? info.rateHz;
+        if (!(hz > 0)) {
+          throw new RangeError(`sampling rate of ${stream} must be positive, got ${hz}`);
+        }
+        this.timers.push(setInterval(() => void this.sampleVital(stream), 1000 / hz));
+      } else {
+        let checkedUntil = 0;
+        this.timers.push(setInterval(() => {
+          const t = this.elapsed();
+          for (const impact of opts.physiology.fallsBetween(checkedUntil, t)) {
+            void this.publish(stream, [impact]);
+          }
+          checkedUntil = t;
+        }, opts.eventPollMs ?? 100));
+      }
+    }
+  }
+
+  private elapsed(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  private sampleVital(stream: StreamId): Promise<void> {
+    const seq = this.nextSeq.get(stream)!;
+    return this.publish(stream, this.opts.physiology.sample(stream, seq, this.elapsed()));
+  }
+
+  private async publish(stream: StreamId, values: number[]): Promise<void> {
+    const { hospital, pid, did, identity, emit } = this.opts;
+    const seq = this.nextSeq.get(stream)!;
+    this.nextSeq.set(stream, seq + 1);
+    const reading = Reading.create(Date.now(), values);
+    const periodMs = STREAMS[stream].kind === "vital" ? 1000 / (this.opts.rateHz?.[stream] ?? STREAMS[stream].rateHz) : 1000;
+    const data = new Data(readingName(hospital, pid, did, stream, seq), reading.toContent(), Data.FreshnessPeriod(periodMs));
+    await identity.signer.sign(data);
+    emit({ data, did, stream, seq, reading });
+  }
+
+  [Symbol.dispose](): void {
+    for (const t of this.timers) {
+      clearInterval(t);
+    }
+  }
+}

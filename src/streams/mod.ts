@@ -1,0 +1,2 @@
+export * from "./stream-follower.js";
+export * from "./stream-producer.js";

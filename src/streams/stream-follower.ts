@@ -1,0 +1,88 @@
+import { consume } from "@ndn/endpoint";
+import type { Forwarder } from "@ndn/fw";
+import { SequenceNum } from "@ndn/naming-convention2";
+import { type Data, Interest, type Name } from "@ndn/packet";
+
+import { showName } from "../naming/mod.js";
+
+export interface StreamFollowerOptions {
+  fw: Forwarder;
+  /** The stream: Interests are for `<prefix>/seq=<n>`. */
+  prefix: Name;
+  /** First sequence number to fetch. @defaultValue 0 */
+  startSeq?: number;
+  /** Interests kept outstanding for the next sequence numbers. @defaultValue 4 */
+  window?: number;
+  /** InterestLifetime in ms; a producer holds an Interest for a reading not yet made this long. @defaultValue 4000 */
+  lifetimeMs?: number;
+  /**
+   * Retransmissions of a sequence number once a later one has arrived (so it was produced and
+   * presumably lost), before it is given up as lost. Sequence numbers ahead of the newest
+   * received are re-requested for as long as the follower runs: they may not exist yet.
+   * @defaultValue 3
+   */
+  maxRetries?: number;
+  /** Called with every Data received, in arrival order. */
+  onData: (data: Data, seq: number) => void;
+  /** Called when a sequence number is given up. */
+  onLost?: (seq: number) => void;
+}
+
+/**
+ * Follows a sequence-numbered stream with a window of pipelined Interests for the next sequence
+ * numbers, recovering from lost Interests and Data by retransmission on timeout.
+ */
+export class StreamFollower implements Disposable {
+  private readonly abort = new AbortController();
+  private readonly opts: Required<Omit<StreamFollowerOptions, "onLost">> & Pick<StreamFollowerOptions, "onLost">;
+  private next: number;
+  private inFlight = 0;
+  private newest = -1;
+  /** Counters: Interests sent (including retransmissions), Data received, sequence numbers lost. */
+  public readonly counters = { interests: 0, received: 0, lost: 0 };
+
+  constructor(opts: StreamFollowerOptions) {
+    this.opts = { startSeq: 0, window: 4, lifetimeMs: 4000, maxRetries: 3, ...opts };
+    this.next = this.opts.startSeq;
+    this.fill();
+  }
+
+  private fill(): void {
+    while (this.inFlight < this.opts.window && !this.abort.signal.aborted) {
+      void this.fetch(this.next++, 0);
+    }
+  }
+
+  private async fetch(seq: number, retries: number): Promise<void> {
+    ++this.inFlight;
+    ++this.counters.interests;
+    const { fw, prefix, lifetimeMs } = this.opts;
+    const interest = new Interest(prefix.append(SequenceNum, seq), Interest.Lifetime(lifetimeMs));
+    let data: Data | undefined;
+    try {
+      data = await consume(interest, { fw, retx: 0, signal: this.abort.signal, describe: `follow ${showName(prefix)}` });
+    } catch {
+      // timeout or abort: decided below
+    }
+    --this.inFlight;
+    if (this.abort.signal.aborted) {
+      return;
+    }
+    if (data) {
+      ++this.counters.received;
+      this.newest = Math.max(this.newest, seq);
+      this.opts.onData(data, seq);
+    } else if (seq > this.newest || retries < this.opts.maxRetries) {
+      void this.fetch(seq, seq > this.newest ? retries : retries + 1);
+      return;
+    } else {
+      ++this.counters.lost;
+      this.opts.onLost?.(seq);
+    }
+    this.fill();
+  }
+
+  [Symbol.dispose](): void {
+    this.abort.abort();
+  }
+}

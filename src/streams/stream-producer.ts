@@ -1,0 +1,91 @@
+import { produce, type Producer } from "@ndn/endpoint";
+import type { Forwarder } from "@ndn/fw";
+import { SequenceNum } from "@ndn/naming-convention2";
+import type { Data, Interest, Name } from "@ndn/packet";
+
+import { showName } from "../naming/mod.js";
+
+export interface StreamProducerOptions {
+  fw: Forwarder;
+  /** The stream: its packets are named `<prefix>/seq=<n>`. */
+  prefix: Name;
+  /** Packets kept for retrieval; older ones are dropped. @defaultValue 600 */
+  bufferSize?: number;
+}
+
+/**
+ * The producer side of a sequence-numbered stream (readings, alarms): keeps the newest packets and
+ * answers Interests for them. An Interest for the next sequence number waits until that packet is
+ * published or the Interest expires, so a follower's pipelined Interests are answered at once.
+ * An Interest for the bare prefix with CanBePrefix gets the newest packet, for late joiners.
+ */
+export class StreamProducer implements Disposable {
+  private readonly packets = new Map<number, Data>();
+  private readonly waiting = new Map<number, Array<(data: Data | undefined) => void>>();
+  private readonly producer: Producer;
+  private readonly bufferSize: number;
+  private newest = -1;
+
+  constructor(private readonly opts: StreamProducerOptions) {
+    this.bufferSize = opts.bufferSize ?? 600;
+    this.producer = produce(opts.prefix, (interest) => this.answer(interest), {
+      fw: opts.fw,
+      describe: `stream ${showName(opts.prefix)}`,
+      concurrency: 4096,
+      announcement: false,
+    });
+  }
+
+  /** Sequence number of the newest packet, -1 before the first. */
+  get newestSeq(): number {
+    return this.newest;
+  }
+
+  publish(seq: number, data: Data): void {
+    this.packets.set(seq, data);
+    this.newest = Math.max(this.newest, seq);
+    this.packets.delete(seq - this.bufferSize);
+    for (const settle of this.waiting.get(seq) ?? []) {
+      settle(data);
+    }
+    this.waiting.delete(seq);
+  }
+
+  private async answer(interest: Interest): Promise<Data | undefined> {
+    const depth = this.opts.prefix.length;
+    if (interest.name.length === depth) {
+      return interest.canBePrefix ? this.packets.get(this.newest) : undefined;
+    }
+    const comp = interest.name.get(depth)!;
+    if (interest.name.length !== depth + 1 || !SequenceNum.match(comp)) {
+      return undefined;
+    }
+    const seq = SequenceNum.parse(comp);
+    if (seq <= this.newest) {
+      return this.packets.get(seq);
+    }
+    return new Promise((resolve) => {
+      const list = this.waiting.get(seq) ?? [];
+      this.waiting.set(seq, list);
+      const settle = (data: Data | undefined) => {
+        clearTimeout(timer);
+        resolve(data);
+      };
+      const timer = setTimeout(() => {
+        list.splice(list.indexOf(settle), 1);
+        resolve(undefined);
+      }, interest.lifetime);
+      list.push(settle);
+    });
+  }
+
+  [Symbol.dispose](): void {
+    this.producer.close();
+    for (const list of this.waiting.values()) {
+      for (const settle of list) {
+        settle(undefined);
+      }
+    }
+    this.waiting.clear();
+  }
+}
