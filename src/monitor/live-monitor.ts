@@ -6,7 +6,7 @@ import { Reading } from "../sensors/mod.js";
 import { StreamFollower, type StreamFollowerOptions, StreamProducer } from "../streams/mod.js";
 import { type Identity, TrustError, type TrustFailure, type TrustVerifier } from "../trust/mod.js";
 import { Alarm, AlarmKind, alarmLevelOf } from "./alarm.js";
-import { news2, NEWS2_LEVELS, type News2Result } from "./news2.js";
+import { news2, type News2Input, NEWS2_LEVELS, type News2Result } from "./news2.js";
 
 export interface MonitoredPatient {
   pid: string;
@@ -138,15 +138,15 @@ export class LiveMonitor implements Disposable {
   }
 
   private assess(view: PatientState, trigger: Name, producedAt: number): void {
-    const input: Record<string, number> = {};
-    for (const [param, [stream, index]] of Object.entries(NEWS2_SOURCES)) {
+    const input: News2Input = { respirationRate: 0, spo2: 0, systolic: 0, heartRate: 0, temperature: 0, onOxygen: view.onOxygen };
+    for (const [param, [stream, index]] of Object.entries(NEWS2_SOURCES) as Array<[keyof typeof NEWS2_SOURCES, readonly [StreamId, number]]>) {
       const v = view.latest[stream]?.values[index];
       if (v === undefined) {
         return; // NEWS2 needs every parameter
       }
       input[param] = v;
     }
-    view.news2 = news2({ ...input as Omit<Parameters<typeof news2>[0], "onOxygen">, onOxygen: view.onOxygen });
+    view.news2 = news2(input);
     const level = NEWS2_LEVELS.indexOf(view.news2.level);
     if (level === 0) {
       view.alarmedLevel = 0; // back to low: the next rise alarms again
