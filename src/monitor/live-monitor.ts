@@ -43,7 +43,7 @@ export interface RaisedAlarm {
 /** The latest vitals of a patient and their NEWS2. */
 export interface PatientView {
   pid: string;
-  latest: Partial<Record<StreamId, { values: number[]; producedAt: number }>>;
+  latest: Partial<Record<StreamId, { name: Name; values: number[]; producedAt: number }>>;
   news2?: News2Result;
 }
 
@@ -133,7 +133,7 @@ export class LiveMonitor implements Disposable {
     if (seen && seen.producedAt > reading.producedAt) {
       return; // an older reading arriving late does not replace a newer one
     }
-    view.latest[stream] = { values: reading.values, producedAt: reading.producedAt };
+    view.latest[stream] = { name: data.name, values: reading.values, producedAt: reading.producedAt };
     this.assess(view, data.name, reading.producedAt);
   }
 

@@ -1,0 +1,113 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Command, InvalidArgumentError, Option } from "commander";
+
+import { news2 } from "../monitor/mod.js";
+import { NameError, nameFromUri, parseName } from "../naming/mod.js";
+import { formatSummary, runScenario } from "../scenario/mod.js";
+import { readTopologyFile, TopologyError } from "../topology/mod.js";
+import { parseDuration } from "../util/duration.js";
+import { latestObservationsBundle } from "./fhir-bundle.js";
+
+/** The package's root, to find the bundled topologies from any working directory. */
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const DEFAULT_TOPOLOGY = path.join(PACKAGE_ROOT, "topologies", "home-hospital.conf");
+
+const program = new Command("iomt")
+  .description("ndn-iomt: Named Data Networking for the Internet of Medical Things")
+  .showHelpAfterError();
+
+program.command("simulate")
+  .description("run a home-hospital scenario and report readings, alarms and NEWS2 per patient")
+  .option("--topology <file>", "topology in the Mini-NDN format with roles", DEFAULT_TOPOLOGY)
+  .option("--duration <time>", "how long the sensors publish (e.g. 30s, 2m)", durationArg, 30_000)
+  .option("--seed <n>", "seed of every random choice", intArg, 1)
+  .option("--out <dir>", "output folder (default: results/run-<time>)")
+  .option("--quiet", "print only the summary")
+  .action(async (o: { topology: string; duration: number; seed: number; out?: string; quiet?: boolean }) => {
+    const topology = await readTopologyFile(o.topology);
+    const out = o.out ?? path.join("results", `run-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`);
+    await mkdir(out, { recursive: true });
+    const tty = process.stderr.isTTY && !o.quiet;
+    const summary = await runScenario({
+      topology, durationMs: o.duration, seed: o.seed, dataDir: out,
+      onProgress: tty ? (t, total) => process.stderr.write(`\r  simulating… ${Math.round(t / 1000)}/${Math.round(total / 1000)} s`) : undefined,
+      onAlarm: o.quiet ? undefined : (a) => {
+        process.stderr.write(`${tty ? "\r" : ""}  alarm → ${a.doctor}: ${a.pid} ${a.alarm.levelName} (NEWS2 ${a.alarm.score}) after ${a.latencyMs} ms\n`);
+      },
+    });
+    if (tty) {
+      process.stderr.write("\r\x1B[K");
+    }
+    await writeFile(path.join(out, "summary.json"), `${JSON.stringify(summary, undefined, 2)}\n`);
+    await writeFile(path.join(out, "observations.fhir.json"), `${JSON.stringify(latestObservationsBundle(summary), undefined, 2)}\n`);
+    console.log(formatSummary(summary));
+    console.log(`\nResults in ${out}/ (summary.json, observations.fhir.json, nodes/*/keys)`);
+  });
+
+const topologyCmd = program.command("topology").description("read topology files");
+topologyCmd.command("check <file>")
+  .description("parse a topology and list its nodes and links; errors name the line")
+  .action(async (file: string) => {
+    const t = await readTopologyFile(file);
+    for (const n of t.nodes.values()) {
+      const extra = n.role === "home" ? ` hospital=${n.hospital} patients=${n.patients.map((p) => p.pid).join(",")}` :
+        n.role === "hospital" ? ` doctors=${n.doctors} monitor=${n.monitor ? "yes" : "no"}` : "";
+      console.log(`node ${n.name} role=${n.role}${extra}`);
+    }
+    for (const l of t.links) {
+      console.log(`link ${l.a}:${l.b} delay=${l.delayMs}ms loss=${l.loss * 100}% jitter=${l.jitterMs}ms${l.bandwidthMbps === undefined ? "" : ` bw=${l.bandwidthMbps}Mbps`}`);
+    }
+  });
+
+program.command("name")
+  .description("parse names of the ndn-iomt namespace (e.g. /stmary/patient/alice/device/pulse-oximeter/spo2/seq=3)")
+  .argument("<names...>")
+  .action((names: string[]) => {
+    for (const uri of names) {
+      const p = parseName(nameFromUri(uri));
+      console.log(JSON.stringify(p, (_k, v: unknown) => (v && typeof v === "object" && "type" in v && "value" in v ? String(v) : v)));
+    }
+  });
+
+program.command("news2")
+  .description("score NEWS2 (RCP 2017, SpO2 scale 1) from observations")
+  .requiredOption("--rr <n>", "respiration rate /min", Number)
+  .requiredOption("--spo2 <n>", "SpO2 %", Number)
+  .requiredOption("--sbp <n>", "systolic blood pressure mmHg", Number)
+  .requiredOption("--hr <n>", "pulse /min", Number)
+  .requiredOption("--temp <n>", "temperature °C", Number)
+  .option("--oxygen", "on supplemental oxygen")
+  .addOption(new Option("--not-alert", "new confusion, or responds to voice/pain, or unresponsive"))
+  .action((o: { rr: number; spo2: number; sbp: number; hr: number; temp: number; oxygen?: boolean; notAlert?: boolean }) => {
+    const r = news2({ respirationRate: o.rr, spo2: o.spo2, systolic: o.sbp, heartRate: o.hr, temperature: o.temp, onOxygen: o.oxygen, notAlert: o.notAlert });
+    console.log(`NEWS2 ${r.total} (${r.level})`, JSON.stringify(r.subscores));
+  });
+
+function durationArg(text: string): number {
+  try {
+    return parseDuration(text, "s");
+  } catch (err: unknown) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function intArg(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`${JSON.stringify(text)} is not an integer`);
+  }
+  return n;
+}
+
+try {
+  await program.parseAsync();
+} catch (err: unknown) {
+  if (err instanceof TopologyError || err instanceof NameError || (err instanceof Error && /^(cannot read|invalid|unknown)/.test(err.message))) {
+    console.error(`iomt: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}

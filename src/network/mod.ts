@@ -1,0 +1,1 @@
+export * from "./emulated-network.js";

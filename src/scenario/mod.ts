@@ -1,0 +1,2 @@
+export * from "./run-scenario.js";
+export * from "./summary.js";

@@ -1,0 +1,185 @@
+import type { DoctorApp } from "../doctor/mod.js";
+import type { ReadingPublisher } from "../gateway/mod.js";
+import { AlarmKind, type LiveMonitor } from "../monitor/mod.js";
+import { patientPrefix, showName } from "../naming/mod.js";
+import type { Topology } from "../topology/mod.js";
+import type { Forger } from "./forgery.js";
+import type { PatientRecord } from "./run-scenario.js";
+
+/** What a scenario run found: written as `summary.json` and printed for people. */
+export interface Summary {
+  topology: string;
+  seed: number;
+  durationMs: number;
+  wallMs: number;
+  startedAt: string;
+  readings: {
+    published: number;
+    verified: number;
+    rejected: number;
+    rejectedBy: Record<string, number>;
+    /** Readings the monitor gave up on after retransmissions. */
+    lost: number;
+    /** Readings the scenario forged on purpose (each should be rejected). */
+    forged: number;
+  };
+  alarms: SummaryAlarm[];
+  /** Alarm latency (reading produced → alarm at a doctor) over every receipt, ms. */
+  alarmLatencyMs: { receipts: number; p50: number | null; p95: number | null; max: number | null };
+  patients: SummaryPatient[];
+}
+
+export interface SummaryAlarm {
+  patient: string;
+  hospital: string;
+  name: string;
+  kind: "news2" | "fall";
+  level: string;
+  score: number;
+  /** When it was raised, ms after the sensors started. */
+  raisedAtMs: number;
+  /** Reading produced → alarm received by the first doctor; null if no doctor received it. */
+  latencyMs: number | null;
+  receivedBy: Array<{ doctor: string; latencyMs: number }>;
+}
+
+export interface SummaryPatient {
+  id: string;
+  /** The patient's NDN prefix. */
+  name: string;
+  hospital: string;
+  home: string;
+  /** Latest NEWS2 total at the monitor; null until every parameter was seen. */
+  news2: number | null;
+  level: string | null;
+  /** Latest reading of each vital stream the monitor verified. */
+  vitals: Record<string, { values: number[]; producedAt: number; reading: string }>;
+}
+
+export interface SummaryInput {
+  topology: Topology;
+  seed: number;
+  durationMs: number;
+  startedAt: number;
+  sensingStart: number;
+  wallMs: number;
+  patients: readonly PatientRecord[];
+  publishers: readonly ReadingPublisher[];
+  forgers: readonly Forger[];
+  monitors: ReadonlyMap<string, LiveMonitor>;
+  doctors: readonly DoctorApp[];
+}
+
+export function buildSummary(s: SummaryInput): Summary {
+  const monitors = [...s.monitors.values()];
+  const rejectedBy: Record<string, number> = {};
+  for (const m of monitors) {
+    for (const [reason, n] of Object.entries(m.counters.rejectedBy)) {
+      rejectedBy[reason] = (rejectedBy[reason] ?? 0) + n;
+    }
+  }
+  const receipts = new Map<string, Array<{ doctor: string; latencyMs: number }>>();
+  for (const d of s.doctors) {
+    for (const r of d.received) {
+      const key = r.name.valueHex;
+      receipts.set(key, [...(receipts.get(key) ?? []), { doctor: r.doctor, latencyMs: r.latencyMs }]);
+    }
+  }
+  const alarms: SummaryAlarm[] = [];
+  for (const [hospital, m] of s.monitors) {
+    for (const a of m.raised) {
+      const receivedBy = (receipts.get(a.name.valueHex) ?? []).sort((x, y) => x.latencyMs - y.latencyMs);
+      alarms.push({
+        patient: a.pid, hospital, name: showName(a.name),
+        kind: a.kind === AlarmKind.Fall ? "fall" : "news2",
+        level: a.level, score: a.score,
+        raisedAtMs: a.raisedAt - s.sensingStart,
+        latencyMs: receivedBy[0]?.latencyMs ?? null,
+        receivedBy,
+      });
+    }
+  }
+  alarms.sort((x, y) => x.raisedAtMs - y.raisedAtMs);
+  const latencies = [...receipts.values()].flat().map((r) => r.latencyMs).sort((a, b) => a - b);
+  return {
+    topology: s.topology.source,
+    seed: s.seed,
+    durationMs: s.durationMs,
+    wallMs: s.wallMs,
+    startedAt: new Date(s.startedAt).toISOString(),
+    readings: {
+      published: sum(s.publishers.map((p) => p.published)),
+      verified: sum(monitors.map((m) => m.counters.verified)),
+      rejected: sum(monitors.map((m) => m.counters.rejected)),
+      rejectedBy,
+      lost: sum(monitors.map((m) => m.counters.lost)),
+      forged: sum(s.forgers.map((f) => f.forged)),
+    },
+    alarms,
+    alarmLatencyMs: {
+      receipts: latencies.length,
+      p50: percentile(latencies, 0.5),
+      p95: percentile(latencies, 0.95),
+      max: latencies.at(-1) ?? null,
+    },
+    patients: s.patients.map((p) => {
+      const view = s.monitors.get(p.hospital)?.view(p.pid);
+      const vitals: SummaryPatient["vitals"] = {};
+      for (const [stream, v] of Object.entries(view?.latest ?? {})) {
+        vitals[stream] = { values: v.values, producedAt: v.producedAt, reading: showName(v.name) };
+      }
+      return {
+        id: p.pid,
+        name: showName(patientPrefix(p.hospital, p.pid)),
+        hospital: p.hospital,
+        home: p.home,
+        news2: view?.news2?.total ?? null,
+        level: view?.news2?.level ?? null,
+        vitals,
+      };
+    }),
+  };
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) {
+    return null;
+  }
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** The summary as people read it on a terminal. */
+export function formatSummary(s: Summary): string {
+  const out: string[] = [];
+  const r = s.readings;
+  out.push(`ndn-iomt simulation of ${s.topology}: ${(s.durationMs / 1000).toFixed(0)} s of sensing, seed ${s.seed}, ${(s.wallMs / 1000).toFixed(1)} s wall time`);
+  out.push("");
+  out.push(`Readings: ${r.published} published, ${r.verified} verified, ${r.rejected} rejected, ${r.lost} lost`);
+  if (r.rejected > 0 || r.forged > 0) {
+    const why = Object.entries(r.rejectedBy).map(([k, v]) => `${k} ${v}`).join(", ");
+    out.push(`  rejected by reason: ${why || "none"} (the scenario forged ${r.forged})`);
+  }
+  out.push("");
+  out.push(`Alarms: ${s.alarms.length} raised`);
+  for (const a of s.alarms) {
+    const lat = a.latencyMs === null ? "NOT RECEIVED" : `${a.latencyMs} ms to ${a.receivedBy.length} doctor(s)`;
+    out.push(`  t=${(a.raisedAtMs / 1000).toFixed(1).padStart(5)} s  ${a.patient.padEnd(10)} ${a.kind.padEnd(5)} ${a.level.padEnd(10)} NEWS2 ${String(a.score).padStart(2)}  latency ${lat}`);
+  }
+  const l = s.alarmLatencyMs;
+  if (l.receipts > 0) {
+    out.push(`  alarm latency (reading produced → doctor): p50 ${l.p50} ms, p95 ${l.p95} ms, max ${l.max} ms over ${l.receipts} receipts`);
+  }
+  out.push("");
+  out.push("Patients (latest at the monitor):");
+  for (const p of s.patients) {
+    const v = (stream: string) => p.vitals[stream]?.values.join("/") ?? "-";
+    const vit = `HR ${v("heart-rate")}  RR ${v("respiration-rate")}  SpO2 ${v("spo2")}%  BP ${v("blood-pressure")}  T ${v("body-temperature")}`;
+    out.push(`  ${p.name.padEnd(28)} NEWS2 ${String(p.news2 ?? "-").padStart(2)} ${(p.level ?? "").padEnd(10)} ${vit}`);
+  }
+  return out.join("\n");
+}

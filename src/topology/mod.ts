@@ -1,0 +1,2 @@
+export * from "./conf-parser.js";
+export * from "./topology.js";
