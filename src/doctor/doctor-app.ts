@@ -46,9 +46,13 @@ export class DoctorApp implements Disposable {
     }));
   }
 
+  /** Alarms received and still being verified. */
+  public pendingVerifications = 0;
+
   private async receive(pid: string, data: Data): Promise<void> {
     const receivedAt = Date.now();
     let alarm: Alarm;
+    ++this.pendingVerifications;
     try {
       await this.opts.verifier.verify(data);
       alarm = Alarm.fromContent(data.content);
@@ -56,6 +60,8 @@ export class DoctorApp implements Disposable {
       const reason = err instanceof TrustError ? err.failure : "malformed-content";
       this.rejectedBy[reason] = (this.rejectedBy[reason] ?? 0) + 1;
       return;
+    } finally {
+      --this.pendingVerifications;
     }
     const r: ReceivedAlarm = {
       doctor: this.opts.doctor, name: data.name, pid, alarm, receivedAt,

@@ -26,7 +26,11 @@ export interface ScenarioOptions {
    * @defaultValue keys in memory
    */
   dataDir?: string;
-  /** Time after the sensors stop for in-flight readings and alarms to land, in ms. @defaultValue 2000 */
+  /**
+   * Longest wait after the sensors stop for the last readings to be verified or given up, and
+   * for the alarms they raise to land, in ms.
+   * @defaultValue 8000
+   */
   drainMs?: number;
   /** Progress callback, about once a second. */
   onProgress?: (elapsedMs: number, durationMs: number) => void;
@@ -145,7 +149,14 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
     for (const d of devices) {
       d[Symbol.dispose]();
     }
-    await delay(opts.drainMs ?? 2000);
+    await drain(opts.drainMs ?? 8000, () => {
+      const published = publishers.reduce((n, p) => n + p.published, 0);
+      let accounted = 0;
+      for (const m of monitors.values()) {
+        accounted += m.counters.verified + m.counters.rejected + m.counters.lost;
+      }
+      return accounted >= published && doctors.every((d) => d.pendingVerifications === 0);
+    });
 
     return buildSummary({
       topology, seed, durationMs, startedAt, sensingStart, wallMs: Date.now() - startedAt,
@@ -182,6 +193,15 @@ function forgerFor(home: TopologyNode, forgeries: TopologyNode["patients"][numbe
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Wait until `settled` holds, then a little more for alarms in flight, at most `maxMs`. */
+async function drain(maxMs: number, settled: () => boolean): Promise<void> {
+  const start = Date.now();
+  while (!settled() && Date.now() - start < maxMs) {
+    await delay(50);
+  }
+  await delay(Math.min(500, Math.max(0, maxMs - (Date.now() - start))));
 }
 
 async function runFor(ms: number, tick: (elapsed: number) => void): Promise<void> {

@@ -11,9 +11,14 @@ export interface StreamFollowerOptions {
   prefix: Name;
   /** First sequence number to fetch. @defaultValue 0 */
   startSeq?: number;
-  /** Interests kept outstanding for the next sequence numbers. @defaultValue 4 */
+  /**
+   * Interests kept outstanding for the next sequence numbers.
+   * Keep window × packet interval well below the lifetime: an Interest for a packet not yet made
+   * waits at the producer, and one that expires just as its packet appears costs a retransmission.
+   * @defaultValue 3
+   */
   window?: number;
-  /** InterestLifetime in ms; a producer holds an Interest for a reading not yet made this long. @defaultValue 4000 */
+  /** InterestLifetime in ms; also how long a lost packet takes to be noticed. @defaultValue 6000 */
   lifetimeMs?: number;
   /**
    * Retransmissions of a sequence number once a later one has arrived (so it was produced and
@@ -42,7 +47,7 @@ export class StreamFollower implements Disposable {
   public readonly counters = { interests: 0, received: 0, lost: 0 };
 
   constructor(opts: StreamFollowerOptions) {
-    this.opts = { startSeq: 0, window: 4, lifetimeMs: 4000, maxRetries: 3, ...opts };
+    this.opts = { startSeq: 0, window: 3, lifetimeMs: 6000, maxRetries: 3, ...opts };
     this.next = this.opts.startSeq;
     this.fill();
   }
