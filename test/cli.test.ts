@@ -1,0 +1,70 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import { describe, expect, test } from "vitest";
+
+// The CLI runs from dist/: `npm test` builds it first.
+const run = async (...args: string[]) => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["bin/iomt.js", ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err: unknown) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+describe("iomt CLI", () => {
+  test("--help lists the subcommands", async () => {
+    const { code, stdout } = await run("--help");
+    expect(code).toBe(0);
+    for (const cmd of ["simulate", "topology", "name", "news2"]) {
+      expect(stdout).toContain(cmd);
+    }
+    expect((await run("simulate", "--help")).stdout).toMatch(/--topology.*--duration.*--seed.*--out/s);
+  });
+
+  test("a malformed topology: an error naming file and line, exit status 2", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "iomt-cli-"));
+    const file = path.join(dir, "bad.conf");
+    await writeFile(file, "[nodes]\nh: _ role=hospital\nx: _ role=home sensors=heart-rate,glucose\n");
+    const { code, stderr } = await run("simulate", "--topology", file, "--duration", "1s", "--out", dir);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`iomt: ${file}:3: unknown sensor stream "glucose" (expected heart-rate, spo2, body-temperature, blood-pressure, respiration-rate, fall, or all)`);
+  });
+
+  test("unknown patient, device component or stream in a name: a clear error", async () => {
+    const bad = await run("name", "/stmary/patient/alice/device/pulse-oximeter/glucose/seq=1");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/component 5 \(glucose\) is not a known stream/);
+    const ok = await run("name", "/stmary/patient/alice/device/pulse-oximeter/spo2/seq=1");
+    expect(JSON.parse(ok.stdout)).toEqual({ kind: "reading", hospital: "stmary", pid: "alice", did: "pulse-oximeter", stream: "spo2", seq: 1 });
+  });
+
+  test("bad option values are refused", async () => {
+    const { code, stderr } = await run("simulate", "--duration", "forever");
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/invalid duration "forever"/);
+  });
+
+  test("news2 scores from the command line", async () => {
+    const { stdout } = await run("news2", "--rr", "26", "--spo2", "90", "--sbp", "88", "--hr", "125", "--temp", "39.3");
+    expect(stdout).toMatch(/^NEWS2 13 \(high\)/);
+  });
+
+  test("simulate writes summary.json and a FHIR bundle to --out", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "iomt-sim-"));
+    const { code, stdout } = await run("simulate", "--topology", "test/fixtures/two-homes.conf", "--duration", "5s", "--out", dir, "--quiet");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Readings: \d+ published, \d+ verified, 3 rejected/);
+    const summary = JSON.parse(await readFile(path.join(dir, "summary.json"), "utf8"));
+    expect(summary.readings).toMatchObject({ rejected: 3 });
+    expect(summary.patients[0]).toHaveProperty("news2");
+    const bundle = JSON.parse(await readFile(path.join(dir, "observations.fhir.json"), "utf8"));
+    expect(bundle.resourceType).toBe("Bundle");
+    expect(bundle.entry.length).toBeGreaterThan(0);
+  });
+});
