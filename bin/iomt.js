@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Plain JavaScript, readable by any Node, so an old Node gets one clear line instead of a stack trace.
-const [major, minor] = process.versions.node.split(".").map(Number);
-if (major < 22 || (major === 22 && minor < 11)) {
-  console.error(`ndn-iomt needs Node.js >= 22.11 (the @ndn packages require it); this is Node ${process.versions.node}. See .nvmrc.`);
+import { nodeVersionProblem } from "./node-version.js";
+
+const problem = nodeVersionProblem(process.versions.node);
+if (problem) {
+  console.error(problem);
   process.exit(1);
 }
 try {

@@ -68,3 +68,26 @@ describe("iomt CLI", () => {
     expect(bundle.entry.length).toBeGreaterThan(0);
   });
 });
+
+describe("Node version guard", () => {
+  test("an older Node gets one clear line", async () => {
+    // @ts-expect-error plain JavaScript module without types
+    const { nodeVersionProblem } = await import("../bin/node-version.js") as { nodeVersionProblem: (v: string) => string | undefined };
+    expect(nodeVersionProblem("20.20.2")).toBe(
+      "ndn-iomt needs Node.js >= 22.11 (the @ndn packages require it); this is Node 20.20.2. Install Node 22 (see .nvmrc), e.g. with nvm: nvm install 22");
+    expect(nodeVersionProblem("22.10.0")).toMatch(/needs Node.js >= 22.11/);
+    expect(nodeVersionProblem("22.11.0")).toBeUndefined();
+    expect(nodeVersionProblem("24.1.0")).toBeUndefined();
+  });
+  test("the machine's own old Node, if it has one, is refused with that line", async () => {
+    const old = "/usr/bin/node";
+    const version = await promisify(execFile)(old, ["--version"]).then((r) => r.stdout.trim(), () => undefined);
+    if (!version || Number(version.slice(1).split(".")[0]) >= 22) {
+      return; // no older Node here to try
+    }
+    const r = await promisify(execFile)(old, ["bin/iomt.js", "--help"]).then(() => ({ code: 0, stderr: "" }), (e: { code: number; stderr: string }) => e);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/needs Node.js >= 22.11/);
+  });
+});
