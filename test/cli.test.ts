@@ -44,6 +44,20 @@ describe("iomt CLI", () => {
     expect(JSON.parse(ok.stdout)).toEqual({ kind: "reading", hospital: "stmary", pid: "alice", did: "pulse-oximeter", stream: "spo2", seq: 1 });
   });
 
+  test("checked against a topology: unknown patient, device or stream", async () => {
+    const t = ["--topology", "topologies/home-hospital.conf"];
+    const patient = await run("name", ...t, "/stmary/patient/zoe");
+    expect(patient.code).toBe(2);
+    expect(patient.stderr.trim()).toBe("iomt: unknown patient zoe at stmary: its patients are alice, bob, carol, dave");
+    const device = await run("name", ...t, "/stmary/patient/alice/device/wristband/heart-rate/seq=0");
+    expect(device.stderr).toMatch(/unknown device wristband of patient alice .*: the patient wears pulse-oximeter, thermometer, bp-monitor, chest-patch/);
+    const stream = await run("name", ...t, "/stmary/patient/alice/device/thermometer/spo2");
+    expect(stream.stderr).toMatch(/device thermometer of patient alice has no stream spo2 \(it has body-temperature\)/);
+    const hospital = await run("name", ...t, "/elsewhere/patient/alice");
+    expect(hospital.stderr).toMatch(/unknown hospital elsewhere in \/elsewhere\/patient\/alice: .* has stmary/);
+    expect((await run("name", ...t, "/stmary/patient/alice/device/thermometer/body-temperature/seq=4")).code).toBe(0);
+  });
+
   test("bad option values are refused", async () => {
     const { code, stderr } = await run("simulate", "--duration", "forever");
     expect(code).not.toBe(0);

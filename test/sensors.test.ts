@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 
 import { news2 } from "../src/monitor/mod.js";
 import { readingName, STREAM_IDS } from "../src/naming/mod.js";
-import { Physiology, Reading, STREAMS, standardKit, toFhirObservation } from "../src/sensors/mod.js";
+import { Physiology, Reading, STREAMS, deviceKit, toFhirObservation } from "../src/sensors/mod.js";
 
 const VITALS = STREAM_IDS.filter((s) => STREAMS[s].kind === "vital");
 
@@ -83,7 +83,7 @@ describe("physiology", () => {
   });
 
   test("the standard kit carries every stream once", () => {
-    const kit = standardKit();
+    const kit = deviceKit();
     expect([...kit.values()].flat().sort()).toEqual([...STREAM_IDS].sort());
   });
 });

@@ -30,11 +30,12 @@ describe("topology files", () => {
     const t = parseTopology([
       "[nodes]",
       "h: _ role=hospital doctors=3 monitor=no",
-      "x: _ role=home patients=p1,p2 sensors=heart-rate,spo2 deteriorate=1m+30s fall=90s forge=bad-signature:spo2:3-5",
+      "x: _ role=home patients=p1,p2 sensors=heart-rate,spo2 rate=2 deteriorate=1m+30s fall=90s forge=bad-signature:spo2:3-5",
     ].join("\n"));
     const x = t.nodes.get("x")!;
     expect(x.patients.map((p) => p.pid)).toEqual(["p1", "p2"]);
     expect(x.patients[0]!.streams).toEqual(["heart-rate", "spo2"]);
+    expect(x.patients[1]!.rateHz).toBe(2);
     expect(x.patients[0]!.episodes).toEqual([
       { kind: "deterioration", atMs: 60_000, rampMs: 30_000 },
       { kind: "fall", atMs: 90_000 },
@@ -64,6 +65,7 @@ describe("malformed topology files name file and line", () => {
     ["a patient at two homes", "[nodes]\nh: _ role=hospital\nx: _ role=home patients=a\ny: _ role=home patients=a\n", 4, /patient a of h is also at x/],
     ["a bad forgery", "[nodes]\nh: _ role=hospital\nx: _ role=home forge=steal:spo2:1\n", 3, /forge: expected/],
     ["a key without value", "[nodes]\nh: _ role=hospital doctors\n", 2, /expected key=value, got "doctors"/],
+    ["a sampling rate of zero", "[nodes]\nh: _ role=hospital\nx: _ role=home rate=0\n", 3, /rate=0: the vitals' sampling rate/],
     ["doctors not a number", "[nodes]\nh: _ role=hospital doctors=two\n", 2, /doctors=two is not a non-negative integer/],
   ];
   test.each(bad)("%s", (_what, text, line, message) => {

@@ -5,9 +5,9 @@ import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 import { news2 } from "../monitor/mod.js";
-import { NameError, nameFromUri, parseName } from "../naming/mod.js";
+import { nameFromUri, parseName } from "../naming/mod.js";
 import { formatSummary, runScenario } from "../scenario/mod.js";
-import { readTopologyFile, TopologyError } from "../topology/mod.js";
+import { checkNameInTopology, readTopologyFile } from "../topology/mod.js";
 import { parseDuration } from "../util/duration.js";
 import { latestObservationsBundle } from "./fhir-bundle.js";
 
@@ -65,9 +65,12 @@ topologyCmd.command("check <file>")
 program.command("name")
   .description("parse names of the ndn-iomt namespace (e.g. /stmary/patient/alice/device/pulse-oximeter/spo2/seq=3)")
   .argument("<names...>")
-  .action((names: string[]) => {
+  .option("--topology <file>", "also check that the hospital, patient, device and stream exist in this topology")
+  .action(async (names: string[], o: { topology?: string }) => {
+    const topology = o.topology === undefined ? undefined : await readTopologyFile(o.topology);
     for (const uri of names) {
-      const p = parseName(nameFromUri(uri));
+      const name = nameFromUri(uri);
+      const p = topology ? checkNameInTopology(topology, name) : parseName(name);
       console.log(JSON.stringify(p, (_k, v: unknown) => (v && typeof v === "object" && "type" in v && "value" in v ? String(v) : v)));
     }
   });
@@ -105,9 +108,10 @@ function intArg(text: string): number {
 try {
   await program.parseAsync();
 } catch (err: unknown) {
-  if (err instanceof TopologyError || err instanceof NameError || (err instanceof Error && /^(cannot read|invalid|unknown)/.test(err.message))) {
-    console.error(`iomt: ${err.message}`);
-    process.exit(2);
+  // Errors of ours explain themselves in one line; IOMT_DEBUG=1 shows where they came from.
+  if (!(err instanceof Error) || process.env.IOMT_DEBUG) {
+    throw err;
   }
-  throw err;
+  console.error(`iomt: ${err.message}`);
+  process.exit(2);
 }

@@ -7,7 +7,7 @@ import { ReadingPublisher } from "../gateway/mod.js";
 import { LiveMonitor } from "../monitor/mod.js";
 import { devicePrefix, hospitalPrefix, monitorPrefix, patientPrefix, type StreamId } from "../naming/mod.js";
 import { EmulatedNetwork } from "../network/mod.js";
-import { MedicalDevice, Physiology, STREAMS } from "../sensors/mod.js";
+import { deviceKit, MedicalDevice, Physiology, STREAMS } from "../sensors/mod.js";
 import type { Topology, TopologyNode } from "../topology/mod.js";
 import {
   CertificateServer, fetchCertificateOverNdn, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain, TrustVerifier,
@@ -93,7 +93,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
       for (const p of home.patients) {
         const gateway = await loadOrEnrol(keys, patientPrefix(hospital, p.pid), anchors.get(hospital)!);
         certs.add(gateway.cert);
-        const devices = kitFor(p.streams);
+        const devices = deviceKit(p.streams);
         const publisher = disposables.use(new ReadingPublisher({ fw: net.fw(home.name), hospital, pid: p.pid, devices }));
         publishers.push(publisher);
         const physiology = new Physiology(seed, `${hospital}/${p.pid}`);
@@ -113,6 +113,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
         for (const [did, streams] of devices) {
           devicesToStart.push(() => new MedicalDevice({
             hospital, pid: p.pid, did, streams, physiology,
+            rateHz: Object.fromEntries(streams.map((s) => [s, p.rateHz])),
             identity: identities.get(did)!,
             emit: forger ? (r) => void forger.apply(r).then((f) => publisher.publish(f)) : (r) => publisher.publish(r),
           }));
@@ -132,7 +133,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
       const mine = patients.filter((p) => p.hospital === h.name);
       monitors.set(h.name, disposables.use(new LiveMonitor({
         fw, hospital: h.name, identity: monitorIds.get(h.name)!, verifier: verifier(),
-        patients: mine.map((p) => ({ pid: p.pid, devices: kitFor(p.streams) })),
+        patients: mine.map((p) => ({ pid: p.pid, devices: deviceKit(p.streams) })),
       })));
       for (let i = 1; i <= h.doctors; ++i) {
         doctors.push(disposables.use(new DoctorApp({
@@ -167,16 +168,6 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
       d[Symbol.dispose]();
     }
   }
-}
-
-/** The devices that carry the given streams, from the standard kit. */
-function kitFor(streams: readonly StreamId[]): Map<string, StreamId[]> {
-  const kit = new Map<string, StreamId[]>();
-  for (const s of streams) {
-    const did = STREAMS[s].device;
-    kit.set(did, [...(kit.get(did) ?? []), s]);
-  }
-  return kit;
 }
 
 function forgerFor(home: TopologyNode, forgeries: TopologyNode["patients"][number]["forgeries"], ids: Map<string, Identity>): Forger | undefined {

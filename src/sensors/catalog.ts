@@ -1,4 +1,4 @@
-import type { StreamId } from "../naming/mod.js";
+import { STREAM_IDS, type StreamId } from "../naming/mod.js";
 
 /** One measured quantity of a stream, as FHIR R4 codes it. */
 export interface Quantity {
@@ -61,11 +61,12 @@ export const STREAMS: Readonly<Record<StreamId, StreamInfo>> = {
   },
 };
 
-/** The standard patient kit: device id → its streams. */
-export function standardKit(): Map<string, StreamId[]> {
+/** The devices of the standard patient kit that carry the given streams: device id → its streams. */
+export function deviceKit(streams: readonly StreamId[] = STREAM_IDS): Map<string, StreamId[]> {
   const kit = new Map<string, StreamId[]>();
-  for (const s of Object.values(STREAMS)) {
-    kit.set(s.device, [...(kit.get(s.device) ?? []), s.id]);
+  for (const s of streams) {
+    const did = STREAMS[s].device;
+    kit.set(did, [...(kit.get(did) ?? []), s]);
   }
   return kit;
 }

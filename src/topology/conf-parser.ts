@@ -12,7 +12,7 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._~-]*$/;
 
 /** Node parameters each role understands; anything else is reported, so typos are not ignored. */
 const NODE_PARAMS: Record<NodeRole, readonly string[]> = {
-  home: ["role", "hospital", "patients", "sensors", "deteriorate", "fall", "forge"],
+  home: ["role", "hospital", "patients", "sensors", "rate", "deteriorate", "fall", "forge"],
   router: ["role"],
   hospital: ["role", "doctors", "monitor"],
   cloud: ["role"],
@@ -34,7 +34,7 @@ export async function readTopologyFile(path: string): Promise<Topology> {
  * Parse the Mini-NDN topology format:
  * ```
  * [nodes]
- * home1: _ role=home hospital=hosp patients=alice deteriorate=5s+15s
+ * home1: _ role=home hospital=hosp patients=alice rate=1 deteriorate=5s+15s
  * hosp: _ role=hospital doctors=2
  * [links]
  * home1:hosp delay=10ms bw=10 loss=0.5
@@ -177,6 +177,10 @@ function parsePatients(home: string, params: Record<string, string>, fail: (msg:
       return s as StreamId;
     });
   }
+  const rateHz = params.rate === undefined ? 1 : Number(params.rate);
+  if (!(rateHz > 0 && rateHz <= 1000)) {
+    fail(`rate=${params.rate}: the vitals' sampling rate is a number of Hz, above 0 and at most 1000`);
+  }
   const episodes: Episode[] = [];
   const duration = (text: string, what: string) => {
     try {
@@ -210,6 +214,7 @@ function parsePatients(home: string, params: Record<string, string>, fail: (msg:
   return pids.map((pid, i) => ({
     pid,
     streams,
+    rateHz,
     // Episodes and forgeries concern the home's first patient.
     episodes: i === 0 ? episodes : [],
     forgeries: i === 0 ? forgeries : [],

@@ -1,2 +1,3 @@
 export * from "./conf-parser.js";
 export * from "./topology.js";
+export * from "./lookup.js";

@@ -16,6 +16,8 @@ export interface Forgery {
 export interface PatientSpec {
   pid: string;
   streams: StreamId[];
+  /** Sampling rate of the vital streams, Hz. */
+  rateHz: number;
   episodes: Episode[];
   forgeries: Forgery[];
 }
