@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 import { Command, InvalidArgumentError, Option } from "commander";
 
-import { news2 } from "../monitor/mod.js";
+import { AlarmKind, news2 } from "../monitor/mod.js";
 import { nameFromUri, parseName } from "../naming/mod.js";
 import { formatSummary, runScenario } from "../scenario/mod.js";
 import { checkNameInTopology, readTopologyFile } from "../topology/mod.js";
@@ -35,7 +35,8 @@ program.command("simulate")
       topology, durationMs: o.duration, seed: o.seed, dataDir: out,
       onProgress: tty ? (t, total) => process.stderr.write(`\r  simulating… ${Math.round(t / 1000)}/${Math.round(total / 1000)} s`) : undefined,
       onAlarm: o.quiet ? undefined : (a) => {
-        process.stderr.write(`${tty ? "\r" : ""}  alarm → ${a.doctor}: ${a.pid} ${a.alarm.levelName} (NEWS2 ${a.alarm.score}) after ${a.latencyMs} ms\n`);
+        const what = a.alarm.kind === AlarmKind.Fall ? "fall" : `NEWS2 ${a.alarm.score}`;
+        process.stderr.write(`${tty ? "\r\x1B[K" : ""}  alarm → ${a.doctor}: ${a.pid} ${what}, ${a.alarm.levelName}, ${a.latencyMs} ms after the reading\n`);
       },
     });
     if (tty) {

@@ -47,6 +47,15 @@ const NOISE: VitalState = {
   diastolic: 2,
 };
 
+/** The state each vital stream reports, one per quantity of the stream. */
+const STREAM_STATE: Partial<Record<StreamId, ReadonlyArray<keyof VitalState>>> = {
+  "heart-rate": ["heartRate"],
+  "respiration-rate": ["respirationRate"],
+  spo2: ["spo2"],
+  "body-temperature": ["temperature"],
+  "blood-pressure": ["systolic", "diastolic"],
+};
+
 const FALL_SURGE_BPM = 25;
 const FALL_SURGE_MS = 60_000;
 
@@ -93,27 +102,11 @@ export class Physiology {
   sample(stream: StreamId, index: number, tMs: number): number[] {
     const v = this.stateAt(tMs);
     const noise = this.noiseFor(`${stream}:${index}`);
-    const n = (k: keyof VitalState) => noise.normal(v[k], NOISE[k]);
-    let raw: number[];
-    switch (stream) {
-      case "heart-rate":
-        raw = [n("heartRate")];
-        break;
-      case "respiration-rate":
-        raw = [n("respirationRate")];
-        break;
-      case "spo2":
-        raw = [n("spo2")];
-        break;
-      case "body-temperature":
-        raw = [n("temperature")];
-        break;
-      case "blood-pressure":
-        raw = [n("systolic"), n("diastolic")];
-        break;
-      case "fall":
-        throw new Error("the fall stream is event-driven: use fallsBetween()");
+    const state = STREAM_STATE[stream];
+    if (!state) {
+      throw new Error("the fall stream is event-driven: use fallsBetween()");
     }
+    const raw = state.map((k) => noise.normal(v[k], NOISE[k]));
     return raw.map((x, i) => {
       const q = STREAMS[stream].quantities[i]!;
       const k = 10 ** q.decimals;
