@@ -27,30 +27,24 @@ export interface StreamInfo {
   quantities: readonly Quantity[];
 }
 
+/** A vital sign measured as one quantity, whose observation code is the quantity's own. */
+function singleVital(id: StreamId, device: string, loinc: string, display: string, unit: string, decimals: number,
+    range: readonly [number, number]): StreamInfo {
+  return { id, kind: "vital", device, rateHz: 1, loinc, display, quantities: [{ loinc, display, unit, decimals, range }] };
+}
+
 /** Every stream, with the codes of design.md (FHIR vital-signs profile). */
 export const STREAMS: Readonly<Record<StreamId, StreamInfo>> = {
-  "heart-rate": {
-    id: "heart-rate", kind: "vital", device: "pulse-oximeter", rateHz: 1, loinc: "8867-4", display: "Heart rate",
-    quantities: [{ loinc: "8867-4", display: "Heart rate", unit: "/min", decimals: 0, range: [20, 250] }],
-  },
-  spo2: {
-    id: "spo2", kind: "vital", device: "pulse-oximeter", rateHz: 1, loinc: "59408-5", display: "Oxygen saturation in Arterial blood by Pulse oximetry",
-    quantities: [{ loinc: "59408-5", display: "Oxygen saturation in Arterial blood by Pulse oximetry", unit: "%", decimals: 0, range: [50, 100] }],
-  },
-  "body-temperature": {
-    id: "body-temperature", kind: "vital", device: "thermometer", rateHz: 1, loinc: "8310-5", display: "Body temperature",
-    quantities: [{ loinc: "8310-5", display: "Body temperature", unit: "Cel", decimals: 1, range: [30, 43] }],
-  },
+  "heart-rate": singleVital("heart-rate", "pulse-oximeter", "8867-4", "Heart rate", "/min", 0, [20, 250]),
+  spo2: singleVital("spo2", "pulse-oximeter", "59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "%", 0, [50, 100]),
+  "body-temperature": singleVital("body-temperature", "thermometer", "8310-5", "Body temperature", "Cel", 1, [30, 43]),
+  "respiration-rate": singleVital("respiration-rate", "chest-patch", "9279-1", "Respiratory rate", "/min", 0, [4, 60]),
   "blood-pressure": {
     id: "blood-pressure", kind: "vital", device: "bp-monitor", rateHz: 1, loinc: "85354-9", display: "Blood pressure panel with all children optional",
     quantities: [
       { loinc: "8480-6", display: "Systolic blood pressure", unit: "mm[Hg]", decimals: 0, range: [50, 260] },
       { loinc: "8462-4", display: "Diastolic blood pressure", unit: "mm[Hg]", decimals: 0, range: [30, 160] },
     ],
-  },
-  "respiration-rate": {
-    id: "respiration-rate", kind: "vital", device: "chest-patch", rateHz: 1, loinc: "9279-1", display: "Respiratory rate",
-    quantities: [{ loinc: "9279-1", display: "Respiratory rate", unit: "/min", decimals: 0, range: [4, 60] }],
   },
   fall: {
     // A fall is an event, not a vital sign: no LOINC vital-sign code fits, so the observation is coded
