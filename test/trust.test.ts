@@ -1,6 +1,10 @@
 import { Forwarder } from "@ndn/fw";
-import { Certificate, CertNaming, KeyChain } from "@ndn/keychain";
-import { Data, type Name, ValidityPeriod } from "@ndn/packet";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { Certificate, CertNaming, ECDSA, generateSigningKey, KeyChain } from "@ndn/keychain";
+import { Component, Data, type Name, ValidityPeriod } from "@ndn/packet";
 import { beforeAll, describe, expect, test } from "vitest";
 
 import {
@@ -8,7 +12,7 @@ import {
   patientPrefix, readingName, staffPrefix,
 } from "../src/naming/mod.js";
 import {
-  CertificateServer, fetchCertificateOverNdn, type Identity, loadOrCreateAnchor, loadOrEnrol,
+  CertificateServer, fetchCertificateOverNdn, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain,
   TrustError, type TrustFailure, TrustVerifier,
 } from "../src/trust/mod.js";
 
@@ -34,18 +38,19 @@ async function signed(name: Name, by: Identity): Promise<Data> {
   return data;
 }
 
-function verifierFor(w: World, anchors = [w.h1.cert]): TrustVerifier {
-  return new TrustVerifier({
-    anchors,
-    fetchCertificate: async (name) => {
-      for (const cert of w.certs.values()) {
-        if (name.isPrefixOf(cert.name)) {
-          return cert.data;
-        }
+function verifierFetch({ certs }: Pick<World, "certs">) {
+  return async (name: Name) => {
+    for (const cert of certs.values()) {
+      if (name.isPrefixOf(cert.name)) {
+        return cert.data;
       }
-      throw new Error("no such certificate");
-    },
-  });
+    }
+    throw new Error("no such certificate");
+  };
+}
+
+function verifierFor(w: World, anchors = [w.h1.cert]): TrustVerifier {
+  return new TrustVerifier({ anchors, fetchCertificate: verifierFetch(w) });
 }
 
 function publish(w: World, ...ids: Identity[]): void {
@@ -165,9 +170,42 @@ describe("forbidden signers are rejected with their reason", () => {
     const v = new TrustVerifier({ anchors: [w.h1.cert], fetchCertificate: () => Promise.reject(new Error("timeout")) });
     await expectRejected(v, await signed(readingName("h1", "p1", "d1", "heart-rate", 0), w.d1), "certificate-unavailable");
   });
-  test("an anchor that is not self-signed is refused", async () => {
-    const v = new TrustVerifier({ anchors: [w.p1.cert], fetchCertificate: () => Promise.reject(new Error("none")) });
-    await expect(v.verify(w.d1.cert.data)).rejects.toThrow(/not self-signed/);
+  test("an anchor that is not self-signed is refused at once", () => {
+    expect(() => new TrustVerifier({ anchors: [w.p1.cert], fetchCertificate: () => Promise.reject(new Error("none")) }))
+      .toThrow(/trust anchor \/h1\/patient\/p1\/KEY\/.* is not self-signed/);
+  });
+  test("a certificate that is not valid yet", async () => {
+    const keys = KeyChain.createTemp();
+    const now = Date.now();
+    const early = await loadOrEnrol(keys, devicePrefix("h1", "p1", "early"), w.p1, {
+      validity: new ValidityPeriod(now + DAY, now + 30 * DAY),
+    });
+    publish(w, early);
+    await expectRejected(verifierFor(w), await signed(readingName("h1", "p1", "early", "spo2", 0), early), "not-yet-valid");
+  });
+  test("an issuer that expires after its certificate was cached", async () => {
+    const t0 = Date.now();
+    const keys = KeyChain.createTemp();
+    const gw = await loadOrEnrol(keys, patientPrefix("h1", "p8"), w.h1, { validity: new ValidityPeriod(t0 - DAY, t0 + DAY) });
+    const dev = await loadOrEnrol(keys, devicePrefix("h1", "p8", "d"), gw);
+    let now = Date.now() + 1000;
+    publish(w, gw, dev);
+    const v = new TrustVerifier({ anchors: [w.h1.cert], now: () => now, fetchCertificate: verifierFetch(w) });
+    await v.verify(await signed(readingName("h1", "p8", "d", "spo2", 0), dev));
+    now += 2 * DAY;
+    await expectRejected(v, await signed(readingName("h1", "p8", "d", "spo2", 1), dev), "expired", /\/h1\/patient\/p8\/KEY/);
+  });
+  test("certificates that certify each other are a loop, not a hang", async () => {
+    const keys = KeyChain.createTemp();
+    const [s1, p1] = await generateSigningKey(keys, hospitalPrefix("h1"), ECDSA);
+    const [s2, p2] = await generateSigningKey(keys, hospitalPrefix("h1"), ECDSA);
+    const validity = ValidityPeriod.daysFromNow(1);
+    const c1 = await Certificate.issue({ publicKey: p1, validity, issuerId: Component.from("x"), issuerPrivateKey: s2 });
+    const c2 = await Certificate.issue({ publicKey: p2, validity, issuerId: Component.from("x"), issuerPrivateKey: s1 });
+    const looped = new Map([[c1.name.valueHex, c1], [c2.name.valueHex, c2]]);
+    const v = new TrustVerifier({ anchors: [w.h1.cert], fetchCertificate: verifierFetch({ certs: looped }) });
+    const gw = await loadOrEnrol(KeyChain.createTemp(), patientPrefix("h1", "p9"), { subject: hospitalPrefix("h1"), signer: s1, cert: c1 });
+    await expectRejected(v, gw.cert.data, "certificate-loop");
   });
 });
 
@@ -196,4 +234,18 @@ test("identities persist in a keychain and are loaded back", async () => {
   const g2 = await loadOrEnrol(keys, patientPrefix("h5", "p"), a);
   expect(g2.cert.name.equals(g.cert.name)).toBe(true);
   expect(Certificate.fromData(g2.cert.data).issuer?.equals(CertNaming.toKeyName(a.cert.name))).toBe(true);
+});
+
+test("identities persist under a node's data directory and are loaded back by a new process", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "iomt-keys-"));
+  const first = openKeyChain(dir);
+  const anchor = await loadOrCreateAnchor(first, hospitalPrefix("h6"));
+  const member = await loadOrEnrol(first, staffPrefix("h6", "w"), anchor);
+  await new Promise((r) => setTimeout(r, 500)); // the file keychain writes 200 ms after a change
+  const second = openKeyChain(dir);
+  expect((await loadOrCreateAnchor(second, hospitalPrefix("h6"))).cert.name.equals(anchor.cert.name)).toBe(true);
+  const again = await loadOrEnrol(second, staffPrefix("h6", "w"), anchor);
+  expect(again.cert.name.equals(member.cert.name)).toBe(true);
+  const data = await signed(consultationBlockName("c", "h6", 0), again);
+  await new TrustVerifier({ anchors: [anchor.cert], fetchCertificate: async () => member.cert.data }).verify(data);
 });

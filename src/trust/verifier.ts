@@ -12,10 +12,12 @@ export type TrustFailure =
   | "policy"
   | "bad-signature"
   | "expired"
+  | "not-yet-valid"
   | "unknown-anchor"
   | "impostor-anchor"
   | "certificate-unavailable"
   | "malformed-certificate"
+  | "certificate-loop"
   | "chain-too-long";
 
 export class TrustError extends Error {
@@ -27,6 +29,14 @@ export class TrustError extends Error {
     super(`${showName(packetName)} rejected (${failure}): ${detail}`);
     this.name = "TrustError";
   }
+}
+
+/** The failure code of a verification error; anything but a TrustError is a bug and is rethrown. */
+export function trustFailureOf(err: unknown): TrustFailure {
+  if (err instanceof TrustError) {
+    return err.failure;
+  }
+  throw err;
 }
 
 /** Fetches a certificate by key or certificate name. */
@@ -54,50 +64,50 @@ export interface TrustVerifierOptions {
   maxChainLength?: number;
 }
 
+/** A certificate verified up to an anchor, with the key it certifies and its issuer's entry. */
 interface TrustedKey {
   cert: Certificate;
   verifier: Verifier;
+  /** The issuer's entry; undefined for an anchor. */
+  issuer?: TrustedKey;
 }
 
 /**
  * Chain verifier: follows KeyLocator from a packet to a pinned hospital anchor, checks the
  * name-based policy at every step, each certificate's validity and each signature, and caches the
- * certificates it has verified.
+ * certificates it has verified (a cached chain's validity is checked again at every use).
  */
 export class TrustVerifier implements Verifier {
-  private readonly anchors = new Map<string, TrustedKey>();
+  private readonly anchors = new Map<string, Promise<TrustedKey>>();
   private readonly anchorSubjects = new Set<string>();
   private readonly cache = new Map<string, TrustedKey>();
-  private readonly pending = new Map<string, Promise<TrustedKey>>();
+  /** Certificate retrievals in flight, shared by every chain that needs the same key. */
+  private readonly fetching = new Map<string, Promise<Data>>();
   private readonly fetchCertificate: CertificateFetcher;
   private readonly now: () => number;
   private readonly cacheCapacity: number;
   private readonly maxChainLength: number;
-  private readonly ready: Promise<void>;
 
+  /** @throws Error if an anchor is not a self-signed certificate. */
   constructor(opts: TrustVerifierOptions) {
     this.fetchCertificate = opts.fetchCertificate;
     this.now = opts.now ?? Date.now;
     this.cacheCapacity = opts.cacheCapacity ?? 1024;
     this.maxChainLength = opts.maxChainLength ?? 5;
-    this.ready = this.pinAnchors(opts.anchors);
-  }
-
-  private async pinAnchors(anchors: readonly Certificate[]): Promise<void> {
-    for (const cert of anchors) {
+    for (const cert of opts.anchors) {
       if (!cert.isSelfSigned) {
         throw new Error(`trust anchor ${showName(cert.name)} is not self-signed`);
       }
-      const keyName = CertNaming.toKeyName(cert.name);
-      this.anchors.set(keyName.valueHex, { cert, verifier: await createVerifier(cert, { checkValidity: false }) });
+      const verifier = createVerifier(cert, { checkValidity: false }).then((v) => ({ cert, verifier: v }));
+      verifier.catch(() => undefined); // reported when the anchor is used
+      this.anchors.set(CertNaming.toKeyName(cert.name).valueHex, verifier);
       this.anchorSubjects.add(CertNaming.toSubjectName(cert.name).valueHex);
     }
   }
 
   /** Verify a packet; resolves if trusted, else throws {@link TrustError}. */
   async verify(pkt: Verifier.Verifiable & { readonly name: Name }): Promise<void> {
-    await this.ready;
-    await this.verifyAt(pkt, 0);
+    await this.verifyAt(pkt, []);
   }
 
   /** Certificates currently cached (anchors excluded). */
@@ -105,7 +115,11 @@ export class TrustVerifier implements Verifier {
     return this.cache.size;
   }
 
-  private async verifyAt(pkt: Verifier.Verifiable & { readonly name: Name }, depth: number): Promise<void> {
+  /**
+   * @param chain - key names (hex) of the certificates being verified below this packet.
+   * @returns the signer's trusted key.
+   */
+  private async verifyAt(pkt: Verifier.Verifiable & { readonly name: Name }, chain: readonly string[]): Promise<TrustedKey> {
     const klName = pkt.sigInfo?.keyLocator?.name;
     if (!klName) {
       throw new TrustError("no-key-locator", pkt.name, "the signature names no key");
@@ -114,40 +128,64 @@ export class TrustVerifier implements Verifier {
     if (violation !== undefined) {
       throw new TrustError("policy", pkt.name, violation);
     }
-    const key = await this.trustedKey(klName, pkt.name, depth);
+    const key = await this.trustedKey(klName, pkt.name, chain);
     try {
       await key.verifier.verify(pkt);
     } catch {
       throw new TrustError("bad-signature", pkt.name, `signature does not verify with ${showName(key.cert.name)}`);
     }
+    return key;
   }
 
-  private async trustedKey(klName: Name, forName: Name, depth: number): Promise<TrustedKey> {
-    const keyName = CertNaming.toKeyName(klName);
-    const id = keyName.valueHex;
-    const trusted = this.anchors.get(id) ?? this.cache.get(id);
-    if (trusted) {
-      this.checkValidity(trusted.cert, forName);
-      if (this.cache.delete(id)) {
-        this.cache.set(id, trusted); // most recently used goes last
-      }
+  private async trustedKey(klName: Name, forName: Name, chain: readonly string[]): Promise<TrustedKey> {
+    const id = CertNaming.toKeyName(klName).valueHex;
+    const anchor = this.anchors.get(id);
+    if (anchor) {
+      const trusted = await anchor;
+      this.checkChainValidity(trusted, forName);
       return trusted;
     }
-    if (depth >= this.maxChainLength) {
+    const cached = this.cache.get(id);
+    if (cached) {
+      this.checkChainValidity(cached, forName);
+      this.cache.delete(id);
+      this.cache.set(id, cached); // most recently used goes last
+      return cached;
+    }
+    if (chain.includes(id)) {
+      throw new TrustError("certificate-loop", forName, `${showName(klName)} appears twice in its own chain`);
+    }
+    if (chain.length >= this.maxChainLength) {
       throw new TrustError("chain-too-long", forName, `no anchor within ${this.maxChainLength} certificates`);
     }
-    let job = this.pending.get(id);
-    if (!job) {
-      job = this.retrieve(klName, forName, depth).finally(() => this.pending.delete(id));
-      this.pending.set(id, job);
+    const cert = await this.retrieve(klName, id, forName);
+    let issuer: TrustedKey;
+    try {
+      issuer = await this.verifyAt(cert.data, [...chain, id]);
+    } catch (err: unknown) {
+      if (err instanceof TrustError) {
+        throw new TrustError(err.failure, forName, `via certificate ${err.message}`);
+      }
+      throw err;
     }
-    return job;
+    const trusted: TrustedKey = { cert, verifier: await createVerifier(cert, { checkValidity: false }), issuer };
+    this.cache.set(id, trusted);
+    if (this.cache.size > this.cacheCapacity) {
+      this.cache.delete(this.cache.keys().next().value!);
+    }
+    return trusted;
   }
 
-  private async retrieve(klName: Name, forName: Name, depth: number): Promise<TrustedKey> {
+  /** Retrieve a certificate, sharing the retrieval with concurrent requests, and check its form and validity. */
+  private async retrieve(klName: Name, id: string, forName: Name): Promise<Certificate> {
+    let job = this.fetching.get(id);
+    if (!job) {
+      job = this.fetchCertificate(klName).finally(() => this.fetching.delete(id));
+      this.fetching.set(id, job);
+    }
     let data: Data;
     try {
-      data = await this.fetchCertificate(klName);
+      data = await job;
     } catch (err: unknown) {
       throw new TrustError("certificate-unavailable", forName, `cannot retrieve ${showName(klName)}: ${(err as Error).message}`);
     }
@@ -156,6 +194,9 @@ export class TrustVerifier implements Verifier {
       cert = Certificate.fromData(data);
     } catch (err: unknown) {
       throw new TrustError("malformed-certificate", forName, `${showName(data.name)}: ${(err as Error).message}`);
+    }
+    if (!CertNaming.toKeyName(cert.name).equals(CertNaming.toKeyName(klName))) {
+      throw new TrustError("malformed-certificate", forName, `asked for ${showName(klName)}, got ${showName(cert.name)}`);
     }
     if (cert.isSelfSigned) {
       const subject = CertNaming.toSubjectName(cert.name);
@@ -166,28 +207,22 @@ export class TrustVerifier implements Verifier {
       throw new TrustError("unknown-anchor", forName, `chain ends at ${showName(cert.name)}, which is not a pinned trust anchor`);
     }
     this.checkValidity(cert, forName);
-    try {
-      await this.verifyAt(cert.data, depth + 1);
-    } catch (err: unknown) {
-      if (err instanceof TrustError) {
-        throw new TrustError(err.failure, forName, `via certificate ${err.message}`);
-      }
-      throw err;
+    return cert;
+  }
+
+  private checkChainValidity(trusted: TrustedKey, forName: Name): void {
+    for (let k: TrustedKey | undefined = trusted; k; k = k.issuer) {
+      this.checkValidity(k.cert, forName);
     }
-    const trusted = { cert, verifier: await createVerifier(cert, { checkValidity: false }) };
-    this.cache.set(CertNaming.toKeyName(cert.name).valueHex, trusted);
-    if (this.cache.size > this.cacheCapacity) {
-      this.cache.delete(this.cache.keys().next().value!);
-    }
-    return trusted;
   }
 
   private checkValidity(cert: Certificate, forName: Name): void {
     const now = this.now();
-    if (!cert.validity.includes(now)) {
-      const when = now > cert.validity.notAfter ? `expired ${new Date(cert.validity.notAfter).toISOString()}` :
-        `not valid before ${new Date(cert.validity.notBefore).toISOString()}`;
-      throw new TrustError("expired", forName, `certificate ${showName(cert.name)} ${when}`);
+    if (now > cert.validity.notAfter) {
+      throw new TrustError("expired", forName, `certificate ${showName(cert.name)} expired ${new Date(cert.validity.notAfter).toISOString()}`);
+    }
+    if (now < cert.validity.notBefore) {
+      throw new TrustError("not-yet-valid", forName, `certificate ${showName(cert.name)} is not valid before ${new Date(cert.validity.notBefore).toISOString()}`);
     }
   }
 }
