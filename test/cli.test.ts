@@ -64,6 +64,12 @@ describe("iomt CLI", () => {
     expect(stderr).toMatch(/invalid duration "forever"/);
   });
 
+  test("news2 refuses a value that is not a number", async () => {
+    const { code, stderr } = await run("news2", "--rr", "abc", "--spo2", "90", "--sbp", "88", "--hr", "125", "--temp", "39.3");
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/"abc" is not a non-negative number/);
+  });
+
   test("news2 scores from the command line", async () => {
     const { stdout } = await run("news2", "--rr", "26", "--spo2", "90", "--sbp", "88", "--hr", "125", "--temp", "39.3");
     expect(stdout).toMatch(/^NEWS2 13 \(high\)/);

@@ -83,6 +83,16 @@ describe("malformed names name the bad component", () => {
     expect((err as NameError).message).toMatch(message);
   });
 
+  test("an error inside a key name keeps its own reason", () => {
+    expect(() => parseName(nameFromUri("/stmary/patient/KEY/k"))).toThrow(
+      "bad name /stmary/patient/KEY/k: component 2 (KEY) comes before the name is complete (missing patient)");
+  });
+
+  test("builders refuse namespace keywords as identifiers", () => {
+    expect(() => devicePrefix("h", "p", "KEY")).toThrow(/invalid device identifier "KEY": it is a keyword/);
+    expect(() => patientPrefix("h", "ledger")).toThrow(/keyword/);
+  });
+
   test("builders refuse bad identifiers and unknown streams", () => {
     expect(() => patientPrefix("h1", "a/b")).toThrow(/invalid patient identifier "a\/b"/);
     expect(() => patientPrefix("h1", "")).toThrow(/invalid patient identifier/);

@@ -26,6 +26,22 @@ describe("topology files", () => {
     expect(t.nodes.get("a")!.role).toBe("router"); // plain Mini-NDN nodes are routers
   });
 
+  test("a plain Mini-NDN file runs as is: its node parameters kept, switches as routers", () => {
+    const t = parseTopology([
+      "[nodes]",
+      "a: _ network=/world router=/%C1.Router/cs/a radius=0.6 angle=1.2",
+      "b: _",
+      "[switches]",
+      "s1: _",
+      "[links]",
+      "a:s1 delay=10ms",
+      "s1:b delay=10ms",
+    ].join("\n"));
+    expect(t.nodes.get("a")).toMatchObject({ role: "router", params: { radius: "0.6" } });
+    expect(t.nodes.get("s1")!.role).toBe("router");
+    expect(t.links).toHaveLength(2);
+  });
+
   test("home parameters: patients, sensors, episodes, forgeries", () => {
     const t = parseTopology([
       "[nodes]",

@@ -9,7 +9,6 @@ import { nameFromUri, parseName } from "../naming/mod.js";
 import { formatSummary, runScenario } from "../scenario/mod.js";
 import { checkNameInTopology, readTopologyFile } from "../topology/mod.js";
 import { parseDuration } from "../util/duration.js";
-import { latestObservationsBundle } from "./fhir-bundle.js";
 
 /** The package's root, to find the bundled topologies from any working directory. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -28,10 +27,10 @@ program.command("simulate")
   .option("--quiet", "print only the summary")
   .action(async (o: { topology: string; duration: number; seed: number; out?: string; quiet?: boolean }) => {
     const topology = await readTopologyFile(o.topology);
-    const out = o.out ?? path.join("results", `run-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`);
+    const out = o.out ?? path.join(PACKAGE_ROOT, "results", `run-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`);
     await mkdir(out, { recursive: true });
     const tty = process.stderr.isTTY && !o.quiet;
-    const summary = await runScenario({
+    const { summary, observations } = await runScenario({
       topology, durationMs: o.duration, seed: o.seed, dataDir: out,
       onProgress: tty ? (t, total) => process.stderr.write(`\r  simulating… ${Math.round(t / 1000)}/${Math.round(total / 1000)} s`) : undefined,
       onAlarm: o.quiet ? undefined : (a) => {
@@ -43,7 +42,7 @@ program.command("simulate")
       process.stderr.write("\r\x1B[K");
     }
     await writeFile(path.join(out, "summary.json"), `${JSON.stringify(summary, undefined, 2)}\n`);
-    await writeFile(path.join(out, "observations.fhir.json"), `${JSON.stringify(latestObservationsBundle(summary), undefined, 2)}\n`);
+    await writeFile(path.join(out, "observations.fhir.json"), `${JSON.stringify(observations, undefined, 2)}\n`);
     console.log(formatSummary(summary));
     console.log(`\nResults in ${out}/ (summary.json, observations.fhir.json, nodes/*/keys)`);
   });
@@ -78,11 +77,11 @@ program.command("name")
 
 program.command("news2")
   .description("score NEWS2 (RCP 2017, SpO2 scale 1) from observations")
-  .requiredOption("--rr <n>", "respiration rate /min", Number)
-  .requiredOption("--spo2 <n>", "SpO2 %", Number)
-  .requiredOption("--sbp <n>", "systolic blood pressure mmHg", Number)
-  .requiredOption("--hr <n>", "pulse /min", Number)
-  .requiredOption("--temp <n>", "temperature °C", Number)
+  .requiredOption("--rr <n>", "respiration rate /min", numberArg)
+  .requiredOption("--spo2 <n>", "SpO2 %", numberArg)
+  .requiredOption("--sbp <n>", "systolic blood pressure mmHg", numberArg)
+  .requiredOption("--hr <n>", "pulse /min", numberArg)
+  .requiredOption("--temp <n>", "temperature °C", numberArg)
   .option("--oxygen", "on supplemental oxygen")
   .addOption(new Option("--not-alert", "new confusion, or responds to voice/pain, or unresponsive"))
   .action((o: { rr: number; spo2: number; sbp: number; hr: number; temp: number; oxygen?: boolean; notAlert?: boolean }) => {
@@ -96,6 +95,14 @@ function durationArg(text: string): number {
   } catch (err: unknown) {
     throw new InvalidArgumentError((err as Error).message);
   }
+}
+
+function numberArg(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`${JSON.stringify(text)} is not a non-negative number`);
+  }
+  return n;
 }
 
 function intArg(text: string): number {

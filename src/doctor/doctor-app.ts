@@ -2,9 +2,11 @@ import type { Forwarder } from "@ndn/fw";
 import type { Data, Name } from "@ndn/packet";
 
 import { alarmStreamPrefix } from "../naming/mod.js";
-import { Alarm } from "../monitor/mod.js";
+import { Alarm, type RejectionReason } from "../monitor/mod.js";
 import { StreamFollower } from "../streams/mod.js";
-import { TrustError, type TrustFailure, type TrustVerifier } from "../trust/mod.js";
+import { trustFailureOf, type TrustVerifier } from "../trust/mod.js";
+import { reportFailure } from "../util/report.js";
+import { Tally } from "../util/tally.js";
 
 export interface DoctorAppOptions {
   fw: Forwarder;
@@ -32,8 +34,9 @@ export interface ReceivedAlarm {
 /** A doctor's application: follows the alarm streams of the patients in the doctor's care. */
 export class DoctorApp implements Disposable {
   private readonly followers: StreamFollower[];
+  private verifying = 0;
   public readonly received: ReceivedAlarm[] = [];
-  public readonly rejectedBy: Partial<Record<TrustFailure | "malformed-content", number>> = {};
+  public readonly rejected = new Tally<RejectionReason>();
 
   constructor(private readonly opts: DoctorAppOptions) {
     this.followers = opts.patients.map((pid) => new StreamFollower({
@@ -42,27 +45,36 @@ export class DoctorApp implements Disposable {
       window: 2,
       // Alarms are rare: a long-lived Interest waits at the monitor for the next one.
       lifetimeMs: 10_000,
-      onData: (data) => void this.receive(pid, data),
+      onData: (data) => void this.receive(pid, data).catch(reportFailure(`doctor ${opts.doctor}`)),
     }));
   }
 
   /** Alarms received and still being verified. */
-  public pendingVerifications = 0;
+  get pendingVerifications(): number {
+    return this.verifying;
+  }
 
   private async receive(pid: string, data: Data): Promise<void> {
-    const receivedAt = Date.now();
     let alarm: Alarm;
-    ++this.pendingVerifications;
+    ++this.verifying;
     try {
-      await this.opts.verifier.verify(data);
-      alarm = Alarm.fromContent(data.content);
-    } catch (err: unknown) {
-      const reason = err instanceof TrustError ? err.failure : "malformed-content";
-      this.rejectedBy[reason] = (this.rejectedBy[reason] ?? 0) + 1;
-      return;
+      try {
+        await this.opts.verifier.verify(data);
+      } catch (err: unknown) {
+        this.rejected.add(trustFailureOf(err));
+        return;
+      }
+      try {
+        alarm = Alarm.fromContent(data.content);
+      } catch {
+        this.rejected.add("malformed-content");
+        return;
+      }
     } finally {
-      --this.pendingVerifications;
+      --this.verifying;
     }
+    // Received once verified: the latency is until the alarm is in the doctor's hands.
+    const receivedAt = Date.now();
     const r: ReceivedAlarm = {
       doctor: this.opts.doctor, name: data.name, pid, alarm, receivedAt,
       latencyMs: receivedAt - alarm.triggerProducedAt,

@@ -20,7 +20,7 @@ export interface ReadingPublisherOptions {
  */
 export class ReadingPublisher implements Disposable {
   private readonly streams = new Map<string, StreamProducer>();
-  public published = 0;
+  private count = 0;
 
   constructor(opts: ReadingPublisherOptions) {
     for (const [did, streams] of opts.devices) {
@@ -41,7 +41,12 @@ export class ReadingPublisher implements Disposable {
       throw new Error(`this gateway has no stream ${stream} on device ${did}`);
     }
     producer.publish(seq, data);
-    ++this.published;
+    ++this.count;
+  }
+
+  /** Readings published so far. */
+  get published(): number {
+    return this.count;
   }
 
   [Symbol.dispose](): void {

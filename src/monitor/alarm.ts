@@ -43,7 +43,9 @@ const buildAlarm = new StructBuilder("Alarm", TT.Alarm)
  * AlarmKind         = ALARM-KIND-TYPE TLV-LENGTH NonNegativeInteger  ; 1 NEWS2, 2 fall
  * AlarmLevel        = ALARM-LEVEL-TYPE TLV-LENGTH NonNegativeInteger ; 1 low-medium, 2 medium, 3 high
  * News2Score        = NEWS2-SCORE-TYPE TLV-LENGTH NonNegativeInteger ; aggregate score
- * SubScore          = SUB-SCORES-TYPE TLV-LENGTH NonNegativeInteger  ; RR, SpO2, SBP, HR, temp
+ * SubScore          = SUB-SCORE-TYPE TLV-LENGTH NonNegativeInteger   ; in chart order: respiration, SpO2,
+ *                                                                    ; air/oxygen, systolic, pulse,
+ *                                                                    ; consciousness, temperature
  * Name              = the reading that raised it
  * TriggerProducedAt = ms since the epoch, when that reading was produced
  * RaisedAt          = ms since the epoch, when the monitor raised the alarm

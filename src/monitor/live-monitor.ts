@@ -1,10 +1,12 @@
 import type { Forwarder } from "@ndn/fw";
 import { Data, type Name } from "@ndn/packet";
 
-import { alarmName, alarmStreamPrefix, expectName, type StreamId, streamPrefix } from "../naming/mod.js";
+import { alarmName, alarmStreamPrefix, expectName, showName, type StreamId, streamPrefix } from "../naming/mod.js";
 import { Reading } from "../sensors/mod.js";
 import { StreamFollower, type StreamFollowerOptions, StreamProducer } from "../streams/mod.js";
-import { type Identity, TrustError, type TrustFailure, type TrustVerifier } from "../trust/mod.js";
+import { type Identity, type TrustFailure, trustFailureOf, type TrustVerifier } from "../trust/mod.js";
+import { reportFailure } from "../util/report.js";
+import { Tally } from "../util/tally.js";
 import { Alarm, AlarmKind, alarmLevelOf } from "./alarm.js";
 import { news2, type News2Input, NEWS2_LEVELS, type News2Result } from "./news2.js";
 
@@ -12,6 +14,8 @@ export interface MonitoredPatient {
   pid: string;
   /** device id → its streams */
   devices: ReadonlyMap<string, readonly StreamId[]>;
+  /** Sampling rate of the vital streams, Hz: the followers' Interest lifetime is fitted to it. @defaultValue 1 */
+  rateHz?: number;
   /** Breathing supplemental oxygen (NEWS2 scores it 2). @defaultValue false */
   onOxygen?: boolean;
 }
@@ -24,9 +28,14 @@ export interface LiveMonitorOptions {
   identity: Identity;
   /** Verifies every reading under the trust policy. */
   verifier: TrustVerifier;
-  /** Tuning of the followers (window, lifetime, retries). */
-  follower?: Pick<StreamFollowerOptions, "window" | "lifetimeMs" | "maxRetries">;
+  /** Called with every reading that passed verification, before it is assessed. */
+  onReading?: (name: Name, reading: Reading) => void;
+  /** Tuning of the followers (window, retries). */
+  follower?: Pick<StreamFollowerOptions, "window" | "maxRetries">;
 }
+
+/** Why a reading or an alarm was not accepted. */
+export type RejectionReason = TrustFailure | "malformed-content";
 
 /** An alarm the monitor raised. */
 export interface RaisedAlarm {
@@ -43,7 +52,7 @@ export interface RaisedAlarm {
 /** The latest vitals of a patient and their NEWS2. */
 export interface PatientView {
   pid: string;
-  latest: Partial<Record<StreamId, { name: Name; values: number[]; producedAt: number }>>;
+  latest: Partial<Record<StreamId, { name: Name; reading: Reading }>>;
   news2?: News2Result;
 }
 
@@ -51,6 +60,8 @@ interface PatientState extends PatientView {
   /** Highest NEWS2 level alarmed since the patient was last low (index in NEWS2_LEVELS). */
   alarmedLevel: number;
   nextAlarm: number;
+  /** Alarms of a patient are signed and published one after another, so they leave in order. */
+  alarmQueue: Promise<void>;
   onOxygen: boolean;
 }
 
@@ -73,24 +84,26 @@ export class LiveMonitor implements Disposable {
   private readonly alarmStreams = new Map<string, StreamProducer>();
   private readonly views = new Map<string, PatientState>();
   public readonly raised: RaisedAlarm[] = [];
-  public readonly counters = {
-    verified: 0,
-    rejected: 0,
-    rejectedBy: {} as Partial<Record<TrustFailure | "malformed-content", number>>,
-    lost: 0,
-  };
+  /** Readings verified and given up (lost); rejected readings are tallied by reason. */
+  public readonly counters = { verified: 0, lost: 0 };
+  public readonly rejected = new Tally<RejectionReason>();
 
   constructor(private readonly opts: LiveMonitorOptions) {
     for (const p of opts.patients) {
-      this.views.set(p.pid, { pid: p.pid, latest: {}, alarmedLevel: 0, nextAlarm: 0, onOxygen: p.onOxygen ?? false });
+      this.views.set(p.pid, { pid: p.pid, latest: {}, alarmedLevel: 0, nextAlarm: 0, alarmQueue: Promise.resolve(), onOxygen: p.onOxygen ?? false });
       this.alarmStreams.set(p.pid, new StreamProducer({ fw: opts.fw, prefix: alarmStreamPrefix(opts.hospital, p.pid) }));
+      const window = opts.follower?.window ?? 3;
       for (const [did, streams] of p.devices) {
         for (const stream of streams) {
+          const prefix = streamPrefix(opts.hospital, p.pid, did, stream);
           this.followers.push(new StreamFollower({
             ...opts.follower,
             fw: opts.fw,
-            prefix: streamPrefix(opts.hospital, p.pid, did, stream),
-            onData: (data) => void this.receive(data),
+            prefix,
+            window,
+            // Interests for readings not made yet wait at the gateway: outlive the window's span.
+            lifetimeMs: Math.max(6000, (2 * window * 1000) / (p.rateHz ?? 1)),
+            onData: (data) => void this.receive(data).catch(reportFailure(`monitor ${showName(prefix)}`)),
             onLost: () => ++this.counters.lost,
           }));
         }
@@ -98,49 +111,50 @@ export class LiveMonitor implements Disposable {
     }
   }
 
-  /** What the monitor knows of a patient now. */
+  /** What the monitor knows of a patient now (a copy). */
   view(pid: string): PatientView {
     const v = this.views.get(pid);
     if (!v) {
       throw new Error(`unknown patient ${pid} at ${this.opts.hospital}`);
     }
-    return { pid: v.pid, latest: v.latest, news2: v.news2 };
+    return { pid: v.pid, latest: { ...v.latest }, news2: v.news2 };
   }
 
   private async receive(data: Data): Promise<void> {
     try {
       await this.opts.verifier.verify(data);
     } catch (err: unknown) {
-      this.reject(err instanceof TrustError ? err.failure : "bad-signature");
+      this.rejected.add(trustFailureOf(err));
       return;
     }
     let reading: Reading;
     try {
       reading = Reading.fromContent(data.content);
     } catch {
-      this.reject("malformed-content");
+      this.rejected.add("malformed-content");
       return;
     }
+    this.opts.onReading?.(data.name, reading);
     ++this.counters.verified;
     const { pid, stream } = expectName(data.name, "reading");
     const view = this.views.get(pid)!;
     if (stream === "fall") {
       // A fall calls for an urgent response (medium), or more if the patient is already worse.
-      await this.raise(view, AlarmKind.Fall, Math.max(view.alarmedLevel, 2), data.name, reading.producedAt);
+      this.raise(view, AlarmKind.Fall, Math.max(view.alarmedLevel, 2), data.name, reading.producedAt);
       return;
     }
     const seen = view.latest[stream];
-    if (seen && seen.producedAt > reading.producedAt) {
+    if (seen && seen.reading.producedAt > reading.producedAt) {
       return; // an older reading arriving late does not replace a newer one
     }
-    view.latest[stream] = { name: data.name, values: reading.values, producedAt: reading.producedAt };
+    view.latest[stream] = { name: data.name, reading };
     this.assess(view, data.name, reading.producedAt);
   }
 
   private assess(view: PatientState, trigger: Name, producedAt: number): void {
     const input: News2Input = { respirationRate: 0, spo2: 0, systolic: 0, heartRate: 0, temperature: 0, onOxygen: view.onOxygen };
     for (const [param, [stream, index]] of Object.entries(NEWS2_SOURCES) as Array<[keyof typeof NEWS2_SOURCES, readonly [StreamId, number]]>) {
-      const v = view.latest[stream]?.values[index];
+      const v = view.latest[stream]?.reading.values[index];
       if (v === undefined) {
         return; // NEWS2 needs every parameter
       }
@@ -152,34 +166,38 @@ export class LiveMonitor implements Disposable {
       view.alarmedLevel = 0; // back to low: the next rise alarms again
     } else if (level > view.alarmedLevel) {
       view.alarmedLevel = level;
-      void this.raise(view, AlarmKind.News2, level, trigger, producedAt);
+      this.raise(view, AlarmKind.News2, level, trigger, producedAt);
     }
   }
 
-  private async raise(view: PatientState, kind: AlarmKind, level: number, trigger: Name, triggerProducedAt: number): Promise<void> {
+  /** Queue an alarm for signing and publication after the patient's earlier ones. */
+  private raise(view: PatientState, kind: AlarmKind, level: number, trigger: Name, triggerProducedAt: number): void {
+    // The score and subscores are those of the moment the alarm is raised, not when it is signed.
     const alarm = new Alarm();
     alarm.kind = kind;
     alarm.level = alarmLevelOf(NEWS2_LEVELS[level]!)!;
     alarm.score = view.news2?.total ?? 0;
     const s = view.news2?.subscores;
-    alarm.subscores = s ? [s.respirationRate, s.spo2, s.systolic, s.heartRate, s.temperature] : [];
+    // In the order of the NEWS2 chart; they add up to the score.
+    alarm.subscores = s ? [s.respirationRate, s.spo2, s.oxygen, s.systolic, s.heartRate, s.consciousness, s.temperature] : [];
     alarm.trigger = trigger;
     alarm.triggerProducedAt = triggerProducedAt;
+    view.alarmQueue = view.alarmQueue
+      .then(() => this.publishAlarm(view, alarm))
+      .catch(reportFailure(`monitor alarm for ${view.pid}`));
+  }
+
+  private async publishAlarm(view: PatientState, alarm: Alarm): Promise<void> {
     alarm.raisedAt = Date.now();
     const seq = view.nextAlarm++;
     const name = alarmName(this.opts.hospital, view.pid, seq);
     const data = new Data(name, alarm.toContent(), Data.FreshnessPeriod(60_000));
     await this.opts.identity.signer.sign(data);
     this.raised.push({
-      name, pid: view.pid, kind, level: alarm.levelName, score: alarm.score,
-      trigger, triggerProducedAt, raisedAt: alarm.raisedAt,
+      name, pid: view.pid, kind: alarm.kind, level: alarm.levelName, score: alarm.score,
+      trigger: alarm.trigger, triggerProducedAt: alarm.triggerProducedAt, raisedAt: alarm.raisedAt,
     });
     this.alarmStreams.get(view.pid)!.publish(seq, data);
-  }
-
-  private reject(reason: TrustFailure | "malformed-content"): void {
-    ++this.counters.rejected;
-    this.counters.rejectedBy[reason] = (this.counters.rejectedBy[reason] ?? 0) + 1;
   }
 
   [Symbol.dispose](): void {

@@ -32,14 +32,23 @@ export const KW = {
 } as const;
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._~-]*$/;
+const RESERVED = new Set<string>(Object.values(KW));
 const TT_GENERIC = 8;
+
+/**
+ * Whether `s` may be a hospital, consortium, patient, device or staff identifier: letters, digits,
+ * '.', '_', '~', '-', not starting with punctuation, and not a keyword of the namespace.
+ */
+export function isIdentifier(s: string): boolean {
+  return ID_RE.test(s) && !RESERVED.has(s);
+}
 
 /** A name that is not in the ndn-iomt namespace; says which component is wrong and why. */
 export class NameError extends Error {
   constructor(
     public readonly badName: Name,
     public readonly index: number,
-    reason: string,
+    public readonly reason: string,
   ) {
     super(index < badName.length ?
       `bad name ${showName(badName)}: component ${index} (${AltUri.ofComponent(badName.get(index)!)}) ${reason}` :
@@ -61,8 +70,10 @@ export function nameFromUri(uri: string): Name {
 // ---- building ----
 
 function id(value: string, what: string): Component {
-  if (!ID_RE.test(value)) {
-    throw new Error(`invalid ${what} identifier ${JSON.stringify(value)}: use letters, digits, '.', '_', '~', '-'`);
+  if (!isIdentifier(value)) {
+    throw new Error(RESERVED.has(value) ?
+      `invalid ${what} identifier ${JSON.stringify(value)}: it is a keyword of the namespace` :
+      `invalid ${what} identifier ${JSON.stringify(value)}: use letters, digits, '.', '_', '~', '-'`);
   }
   return new Component(TT_GENERIC, value);
 }
@@ -161,7 +172,7 @@ class Cursor {
   }
   id(what: string): string {
     const c = this.take(what);
-    if (c.type !== TT_GENERIC || !ID_RE.test(c.text)) {
+    if (c.type !== TT_GENERIC || !isIdentifier(c.text)) {
       this.fail(`is not a valid ${what} identifier`, this.i - 1);
     }
     return c.text;
@@ -288,7 +299,8 @@ function parseKeyOrCert(name: Name, keyAt: number): ParsedName {
     subject = parseName(subjectName);
   } catch (err: unknown) {
     if (err instanceof NameError) {
-      throw new NameError(name, err.index, err.message.replace(/^bad name \S+: component \d+ \([^)]*\) /, ""));
+      throw new NameError(name, err.index,
+        err.index < subjectName.length ? err.reason : `comes before the name is complete (${err.reason})`);
     }
     throw err;
   }

@@ -7,13 +7,14 @@ import { ReadingPublisher } from "../gateway/mod.js";
 import { LiveMonitor } from "../monitor/mod.js";
 import { devicePrefix, hospitalPrefix, monitorPrefix, patientPrefix, type StreamId } from "../naming/mod.js";
 import { EmulatedNetwork } from "../network/mod.js";
-import { deviceKit, MedicalDevice, Physiology, STREAMS } from "../sensors/mod.js";
+import { deviceKit, type FhirBundle, MedicalDevice, Physiology, STREAMS, toFhirBundle } from "../sensors/mod.js";
 import type { Topology, TopologyNode } from "../topology/mod.js";
 import {
   CertificateServer, fetchCertificateOverNdn, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain, TrustVerifier,
 } from "../trust/mod.js";
 import { Forger } from "./forgery.js";
-import { buildSummary, type Summary } from "./summary.js";
+import { buildSummary, sum, type Summary } from "./summary.js";
+import { reportFailure } from "../util/report.js";
 
 export interface ScenarioOptions {
   topology: Topology;
@@ -43,13 +44,21 @@ export interface PatientRecord {
   hospital: string;
   home: string;
   streams: StreamId[];
+  rateHz: number;
+  publisher: ReadingPublisher;
+}
+
+export interface ScenarioResult {
+  summary: Summary;
+  /** Each patient's latest vitals as the monitor verified them, as FHIR R4 Observations. */
+  observations: FhirBundle;
 }
 
 /**
  * Run a home-hospital scenario in real time on in-process forwarders: homes with patients wearing
  * devices, routers, hospitals with the live monitor and doctors. Returns what it measured.
  */
-export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
+export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
   const { topology, durationMs, seed } = opts;
   const startedAt = Date.now();
   using net = new EmulatedNetwork(topology);
@@ -83,7 +92,6 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
 
     // Homes: a gateway per patient, enrolled by its hospital; devices enrolled by the gateway.
     const patients: PatientRecord[] = [];
-    const publishers: ReadingPublisher[] = [];
     const forgers: Forger[] = [];
     const devicesToStart: Array<() => MedicalDevice> = [];
     for (const home of nodes.filter((n) => n.role === "home")) {
@@ -95,7 +103,6 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
         certs.add(gateway.cert);
         const devices = deviceKit(p.streams);
         const publisher = disposables.use(new ReadingPublisher({ fw: net.fw(home.name), hospital, pid: p.pid, devices }));
-        publishers.push(publisher);
         const physiology = new Physiology(seed, `${hospital}/${p.pid}`);
         for (const e of p.episodes) {
           physiology.schedule(e);
@@ -115,10 +122,12 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
             hospital, pid: p.pid, did, streams, physiology,
             rateHz: Object.fromEntries(streams.map((s) => [s, p.rateHz])),
             identity: identities.get(did)!,
-            emit: forger ? (r) => void forger.apply(r).then((f) => publisher.publish(f)) : (r) => publisher.publish(r),
+            emit: forger ?
+              (r) => void forger.apply(r).then((f) => publisher.publish(f)).catch(reportFailure(`forger at ${home.name}`)) :
+              (r) => publisher.publish(r),
           }));
         }
-        patients.push({ pid: p.pid, hospital, home: home.name, streams: p.streams });
+        patients.push({ pid: p.pid, hospital, home: home.name, streams: p.streams, rateHz: p.rateHz, publisher });
         net.announce(home.name, patientPrefix(hospital, p.pid));
       }
     }
@@ -133,7 +142,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
       const mine = patients.filter((p) => p.hospital === h.name);
       monitors.set(h.name, disposables.use(new LiveMonitor({
         fw, hospital: h.name, identity: monitorIds.get(h.name)!, verifier: verifier(),
-        patients: mine.map((p) => ({ pid: p.pid, devices: deviceKit(p.streams) })),
+        patients: mine.map((p) => ({ pid: p.pid, devices: deviceKit(p.streams), rateHz: p.rateHz })),
       })));
       for (let i = 1; i <= h.doctors; ++i) {
         doctors.push(disposables.use(new DoctorApp({
@@ -150,19 +159,16 @@ export async function runScenario(opts: ScenarioOptions): Promise<Summary> {
     for (const d of devices) {
       d[Symbol.dispose]();
     }
-    await drain(opts.drainMs ?? 8000, () => {
-      const published = publishers.reduce((n, p) => n + p.published, 0);
-      let accounted = 0;
-      for (const m of monitors.values()) {
-        accounted += m.counters.verified + m.counters.rejected + m.counters.lost;
-      }
-      return accounted >= published && doctors.every((d) => d.pendingVerifications === 0);
-    });
+    const monitoredPublished = () => sum(patients.filter((p) => monitors.has(p.hospital)).map((p) => p.publisher.published));
+    const accounted = () => sum([...monitors.values()].map((m) => m.counters.verified + m.rejected.total + m.counters.lost));
+    await drain(opts.drainMs ?? 8000, () => accounted() >= monitoredPublished() && doctors.every((d) => d.pendingVerifications === 0));
 
-    return buildSummary({
+    const summary = buildSummary({
       topology, seed, durationMs, startedAt, sensingStart, wallMs: Date.now() - startedAt,
-      patients, publishers, forgers, monitors, doctors,
+      patients, forgers, monitors, doctors,
     });
+    const latest = patients.flatMap((p) => Object.values(monitors.get(p.hospital)?.view(p.pid).latest ?? {}));
+    return { summary, observations: toFhirBundle(latest) };
   } finally {
     for (const d of opened.reverse()) {
       d[Symbol.dispose]();

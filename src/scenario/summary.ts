@@ -1,8 +1,8 @@
 import type { DoctorApp } from "../doctor/mod.js";
-import type { ReadingPublisher } from "../gateway/mod.js";
-import { AlarmKind, type LiveMonitor } from "../monitor/mod.js";
+import { AlarmKind, type LiveMonitor, type RejectionReason } from "../monitor/mod.js";
 import { patientPrefix, showName } from "../naming/mod.js";
 import type { Topology } from "../topology/mod.js";
+import { Tally } from "../util/tally.js";
 import type { Forger } from "./forgery.js";
 import type { PatientRecord } from "./run-scenario.js";
 
@@ -17,11 +17,13 @@ export interface Summary {
     published: number;
     verified: number;
     rejected: number;
-    rejectedBy: Record<string, number>;
+    rejectedBy: Partial<Record<RejectionReason, number>>;
     /** Readings the monitor gave up on after retransmissions. */
     lost: number;
     /** Readings the scenario forged on purpose (each should be rejected). */
     forged: number;
+    /** Readings of patients whose hospital runs no monitor: nobody fetched them. */
+    unmonitored: number;
   };
   alarms: SummaryAlarm[];
   /** Alarm latency (reading produced → alarm at a doctor) over every receipt, ms. */
@@ -64,7 +66,6 @@ export interface SummaryInput {
   sensingStart: number;
   wallMs: number;
   patients: readonly PatientRecord[];
-  publishers: readonly ReadingPublisher[];
   forgers: readonly Forger[];
   monitors: ReadonlyMap<string, LiveMonitor>;
   doctors: readonly DoctorApp[];
@@ -72,11 +73,9 @@ export interface SummaryInput {
 
 export function buildSummary(s: SummaryInput): Summary {
   const monitors = [...s.monitors.values()];
-  const rejectedBy: Record<string, number> = {};
+  const rejected = new Tally<RejectionReason>();
   for (const m of monitors) {
-    for (const [reason, n] of Object.entries(m.counters.rejectedBy)) {
-      rejectedBy[reason] = (rejectedBy[reason] ?? 0) + n;
-    }
+    rejected.merge(m.rejected);
   }
   const receipts = new Map<string, Array<{ doctor: string; latencyMs: number }>>();
   for (const d of s.doctors) {
@@ -108,12 +107,13 @@ export function buildSummary(s: SummaryInput): Summary {
     wallMs: s.wallMs,
     startedAt: new Date(s.startedAt).toISOString(),
     readings: {
-      published: sum(s.publishers.map((p) => p.published)),
+      published: sum(s.patients.map((p) => p.publisher.published)),
       verified: sum(monitors.map((m) => m.counters.verified)),
-      rejected: sum(monitors.map((m) => m.counters.rejected)),
-      rejectedBy,
+      rejected: rejected.total,
+      rejectedBy: rejected.toJSON(),
       lost: sum(monitors.map((m) => m.counters.lost)),
       forged: sum(s.forgers.map((f) => f.forged)),
+      unmonitored: sum(s.patients.filter((p) => !s.monitors.has(p.hospital)).map((p) => p.publisher.published)),
     },
     alarms,
     alarmLatencyMs: {
@@ -126,7 +126,7 @@ export function buildSummary(s: SummaryInput): Summary {
       const view = s.monitors.get(p.hospital)?.view(p.pid);
       const vitals: SummaryPatient["vitals"] = {};
       for (const [stream, v] of Object.entries(view?.latest ?? {})) {
-        vitals[stream] = { values: v.values, producedAt: v.producedAt, reading: showName(v.name) };
+        vitals[stream] = { values: v.reading.values, producedAt: v.reading.producedAt, reading: showName(v.name) };
       }
       return {
         id: p.pid,
@@ -141,7 +141,7 @@ export function buildSummary(s: SummaryInput): Summary {
   };
 }
 
-function sum(xs: readonly number[]): number {
+export function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
 
@@ -159,7 +159,7 @@ export function formatSummary(s: Summary): string {
   const r = s.readings;
   out.push(`ndn-iomt simulation of ${s.topology}: ${(s.durationMs / 1000).toFixed(0)} s of sensing, seed ${s.seed}, ${(s.wallMs / 1000).toFixed(1)} s wall time`);
   out.push("");
-  out.push(`Readings: ${r.published} published, ${r.verified} verified, ${r.rejected} rejected, ${r.lost} lost`);
+  out.push(`Readings: ${r.published} published, ${r.verified} verified, ${r.rejected} rejected, ${r.lost} lost${r.unmonitored ? `, ${r.unmonitored} unmonitored` : ""}`);
   if (r.rejected > 0 || r.forged > 0) {
     const why = Object.entries(r.rejectedBy).map(([k, v]) => `${k} ${v}`).join(", ");
     out.push(`  rejected by reason: ${why || "none"} (the scenario forged ${r.forged})`);

@@ -80,3 +80,18 @@ export function toFhirObservation(name: Name, reading: Reading): FhirObservation
   }
   return obs;
 }
+
+export interface FhirBundle {
+  resourceType: "Bundle";
+  type: "collection";
+  entry: Array<{ resource: FhirObservation }>;
+}
+
+/** A FHIR R4 collection Bundle of readings as Observations. */
+export function toFhirBundle(readings: Iterable<{ name: Name; reading: Reading }>): FhirBundle {
+  return {
+    resourceType: "Bundle",
+    type: "collection",
+    entry: Array.from(readings, ({ name, reading }) => ({ resource: toFhirObservation(name, reading) })),
+  };
+}

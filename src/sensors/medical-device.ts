@@ -2,6 +2,7 @@ import { Data } from "@ndn/packet";
 
 import { readingName, type StreamId } from "../naming/mod.js";
 import type { Identity } from "../trust/mod.js";
+import { reportFailure } from "../util/report.js";
 import { STREAMS } from "./catalog.js";
 import type { Physiology } from "./physiology.js";
 import { Reading } from "./reading.js";
@@ -38,24 +39,29 @@ export interface MedicalDeviceOptions {
 export class MedicalDevice implements Disposable {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly nextSeq = new Map<StreamId, number>();
+  /** FreshnessPeriod of each stream's readings: its sampling interval (1 s for events). */
+  private readonly freshnessMs = new Map<StreamId, number>();
   private readonly startedAt = Date.now();
 
   constructor(private readonly opts: MedicalDeviceOptions) {
     for (const stream of opts.streams) {
       const info = STREAMS[stream];
       this.nextSeq.set(stream, 0);
+      const report = reportFailure(`device ${opts.did} of ${opts.hospital}/${opts.pid}, ${stream}`);
       if (info.kind === "vital") {
         const hz = opts.rateHz?.[stream] ?? info.rateHz;
         if (!(hz > 0)) {
           throw new RangeError(`sampling rate of ${stream} must be positive, got ${hz}`);
         }
-        this.timers.push(setInterval(() => void this.sampleVital(stream), 1000 / hz));
+        this.freshnessMs.set(stream, 1000 / hz);
+        this.timers.push(setInterval(() => void this.sampleVital(stream).catch(report), 1000 / hz));
       } else {
+        this.freshnessMs.set(stream, 1000);
         let checkedUntil = 0;
         this.timers.push(setInterval(() => {
           const t = this.elapsed();
           for (const impact of opts.physiology.fallsBetween(checkedUntil, t)) {
-            void this.publish(stream, [impact]);
+            void this.publish(stream, [impact]).catch(report);
           }
           checkedUntil = t;
         }, opts.eventPollMs ?? 100));
@@ -77,8 +83,7 @@ export class MedicalDevice implements Disposable {
     const seq = this.nextSeq.get(stream)!;
     this.nextSeq.set(stream, seq + 1);
     const reading = Reading.create(Date.now(), values);
-    const periodMs = STREAMS[stream].kind === "vital" ? 1000 / (this.opts.rateHz?.[stream] ?? STREAMS[stream].rateHz) : 1000;
-    const data = new Data(readingName(hospital, pid, did, stream, seq), reading.toContent(), Data.FreshnessPeriod(periodMs));
+    const data = new Data(readingName(hospital, pid, did, stream, seq), reading.toContent(), Data.FreshnessPeriod(this.freshnessMs.get(stream)!));
     await identity.signer.sign(data);
     emit({ data, did, stream, seq, reading });
   }

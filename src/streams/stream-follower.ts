@@ -73,18 +73,25 @@ export class StreamFollower implements Disposable {
     if (this.abort.signal.aborted) {
       return;
     }
-    if (data) {
-      ++this.counters.received;
-      this.newest = Math.max(this.newest, seq);
-      this.opts.onData(data, seq);
-    } else if (seq > this.newest || retries < this.opts.maxRetries) {
+    if (!data && (seq > this.newest || retries < this.opts.maxRetries)) {
+      // Ahead of the newest, it may not exist yet: ask again for as long as we run.
       void this.fetch(seq, seq > this.newest ? retries : retries + 1);
       return;
-    } else {
-      ++this.counters.lost;
-      this.opts.onLost?.(seq);
     }
-    this.fill();
+    try {
+      if (data) {
+        ++this.counters.received;
+        this.newest = Math.max(this.newest, seq);
+        this.opts.onData(data, seq);
+      } else {
+        ++this.counters.lost;
+        this.opts.onLost?.(seq);
+      }
+    } catch (err: unknown) {
+      console.error(`stream ${showName(prefix)} seq=${seq}: the consumer failed: ${(err as Error).stack ?? err}`);
+    } finally {
+      this.fill();
+    }
   }
 
   [Symbol.dispose](): void {

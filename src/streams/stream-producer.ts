@@ -11,6 +11,13 @@ export interface StreamProducerOptions {
   prefix: Name;
   /** Packets kept for retrieval; older ones are dropped. @defaultValue 600 */
   bufferSize?: number;
+  /**
+   * How far ahead of the newest packet an Interest may wait for its packet; an Interest further
+   * ahead is not answered (its consumer asks again later). @defaultValue 64
+   */
+  maxAhead?: number;
+  /** Longest time an Interest waits for its packet, whatever its lifetime, in ms. @defaultValue 60000 */
+  maxWaitMs?: number;
 }
 
 /**
@@ -24,10 +31,14 @@ export class StreamProducer implements Disposable {
   private readonly waiting = new Map<number, Array<(data: Data | undefined) => void>>();
   private readonly producer: Producer;
   private readonly bufferSize: number;
+  private readonly maxAhead: number;
+  private readonly maxWaitMs: number;
   private newest = -1;
 
   constructor(private readonly opts: StreamProducerOptions) {
     this.bufferSize = opts.bufferSize ?? 600;
+    this.maxAhead = opts.maxAhead ?? 64;
+    this.maxWaitMs = opts.maxWaitMs ?? 60_000;
     this.producer = produce(opts.prefix, (interest) => this.answer(interest), {
       fw: opts.fw,
       describe: `stream ${showName(opts.prefix)}`,
@@ -41,10 +52,15 @@ export class StreamProducer implements Disposable {
     return this.newest;
   }
 
+  /** Publish a packet; sequence numbers may arrive out of order. */
   publish(seq: number, data: Data): void {
     this.packets.set(seq, data);
-    this.newest = Math.max(this.newest, seq);
-    this.packets.delete(seq - this.bufferSize);
+    if (seq > this.newest) {
+      for (let old = this.newest - this.bufferSize + 1; old <= seq - this.bufferSize; ++old) {
+        this.packets.delete(old);
+      }
+      this.newest = seq;
+    }
     for (const settle of this.waiting.get(seq) ?? []) {
       settle(data);
     }
@@ -61,9 +77,11 @@ export class StreamProducer implements Disposable {
       return undefined;
     }
     const seq = SequenceNum.parse(comp);
-    if (seq <= this.newest) {
-      return this.packets.get(seq);
+    const have = this.packets.get(seq);
+    if (have || seq <= this.newest - this.bufferSize || seq > this.newest + this.maxAhead) {
+      return have; // undefined: long gone, or too far ahead to hold
     }
+    // Not made yet (or published out of order and still to come): wait for it.
     return new Promise((resolve) => {
       const list = this.waiting.get(seq) ?? [];
       this.waiting.set(seq, list);
@@ -73,8 +91,11 @@ export class StreamProducer implements Disposable {
       };
       const timer = setTimeout(() => {
         list.splice(list.indexOf(settle), 1);
+        if (list.length === 0) {
+          this.waiting.delete(seq);
+        }
         resolve(undefined);
-      }, interest.lifetime);
+      }, Math.min(interest.lifetime, this.maxWaitMs));
       list.push(settle);
     });
   }

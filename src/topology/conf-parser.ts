@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 
-import { isStreamId, STREAM_IDS, type StreamId } from "../naming/mod.js";
+import { isIdentifier, isStreamId, STREAM_IDS, type StreamId } from "../naming/mod.js";
 import type { Episode } from "../sensors/mod.js";
 import { parseDuration } from "../util/duration.js";
 import {
@@ -8,7 +8,6 @@ import {
 } from "./topology.js";
 
 const ROLES: readonly NodeRole[] = ["home", "router", "hospital", "cloud"];
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._~-]*$/;
 
 /** Node parameters each role understands; anything else is reported, so typos are not ignored. */
 const NODE_PARAMS: Record<NodeRole, readonly string[]> = {
@@ -70,16 +69,15 @@ export function parseTopology(text: string, source = "<topology>"): Topology {
       case undefined:
         fail("a line outside any section: start with [nodes]");
         break;
-      case "switches":
-        break; // Mini-NDN switches carry no NDN role; accepted and ignored
+      case "switches": // a Mini-NDN switch relays packets: it joins the network as a plain router
       case "nodes": {
         const m = /^([^\s:]+)\s*:\s*(.*)$/.exec(line);
         if (!m) {
           fail(`expected "name: _ key=value ...", got ${JSON.stringify(line)}`);
         }
         const name = m![1]!;
-        if (!ID_RE.test(name)) {
-          fail(`invalid node name ${JSON.stringify(name)}: use letters, digits, '.', '_', '~', '-'`);
+        if (!isIdentifier(name)) {
+          fail(`invalid node name ${JSON.stringify(name)}: use letters, digits, '.', '_', '~', '-' (not a namespace keyword)`);
         }
         if (nodes.has(name)) {
           fail(`node ${name} is already defined on line ${nodes.get(name)!.line}`);
@@ -144,7 +142,9 @@ function parseNode(name: string, line: number, params: Record<string, string>, f
   if (!ROLES.includes(role)) {
     fail(`unknown role ${JSON.stringify(params.role)} (expected ${ROLES.join(", ")})`);
   }
-  for (const key of Object.keys(params)) {
+  // A node without a role is a plain Mini-NDN node: its own parameters (radius, angle, network...)
+  // are Mini-NDN's and are kept but not interpreted. A node with a role takes only that role's.
+  for (const key of params.role === undefined ? [] : Object.keys(params)) {
     if (!NODE_PARAMS[role].includes(key)) {
       fail(`a ${role} node has no parameter ${key} (it takes ${NODE_PARAMS[role].join(", ")})`);
     }
@@ -164,7 +164,7 @@ function parseNode(name: string, line: number, params: Record<string, string>, f
 function parsePatients(home: string, params: Record<string, string>, fail: (msg: string) => never): PatientSpec[] {
   const pids = (params.patients ?? home).split(",").filter(Boolean);
   for (const pid of pids) {
-    if (!ID_RE.test(pid)) {
+    if (!isIdentifier(pid)) {
       fail(`invalid patient id ${JSON.stringify(pid)}`);
     }
   }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { produce, type Producer } from "@ndn/endpoint";
 import type { Forwarder } from "@ndn/fw";
 import { Certificate, CertNaming, ECDSA, generateSigningKey, KeyChain, type NamedSigner, type PublicKey } from "@ndn/keychain";
-import { Component, type Name, ValidityPeriod } from "@ndn/packet";
+import { type Name, ValidityPeriod } from "@ndn/packet";
 
 import { showName } from "../naming/mod.js";
 
@@ -76,7 +76,7 @@ export function issueCertificate(issuer: Identity, publicKey: PublicKey, validit
   return Certificate.issue({
     publicKey,
     validity,
-    issuerId: issuer.subject.get(-1) ?? Component.from("root"),
+    issuerId: issuer.subject.get(-1)!,
     issuerPrivateKey: issuer.signer,
   });
 }
@@ -112,8 +112,7 @@ export class CertificateServer implements Disposable {
     list.push(cert);
     this.certs.set(id, list);
     if (!this.producers.has(id)) {
-      this.producers.set(id, produce(keyPrefix, async (interest) =>
-        list.find((c) => interest.name.isPrefixOf(c.name))?.data, {
+      this.producers.set(id, produce(keyPrefix, async (interest) => newestValid(list.filter((c) => interest.name.isPrefixOf(c.name)))?.data, {
         fw: this.fw,
         describe: `certs ${showName(keyPrefix)}`,
         announcement: false,
@@ -127,4 +126,10 @@ export class CertificateServer implements Disposable {
     }
     this.producers.clear();
   }
+}
+
+/** Of several certificates for one key prefix, the one valid now that was issued last, else the last issued. */
+function newestValid(certs: readonly Certificate[], now = Date.now()): Certificate | undefined {
+  const byIssue = [...certs].sort((a, b) => b.validity.notBefore - a.validity.notBefore);
+  return byIssue.find((c) => c.validity.includes(now)) ?? byIssue[0];
 }

@@ -14,13 +14,16 @@ import { NameError, parseName, type ParsedName, showName, type Subject } from ".
  * @returns undefined when `signerKeyName` may sign `packetName`, else the reason it may not.
  */
 export function policyViolation(packetName: Name, signerKeyName: Name): string | undefined {
+  if (!CertNaming.isKeyName(signerKeyName) && !CertNaming.isCertName(signerKeyName)) {
+    return `signer ${showName(signerKeyName)} is neither a key nor a certificate name`;
+  }
   let signer: ParsedName;
   let packet: ParsedName;
   try {
     signer = parseName(CertNaming.toKeyName(signerKeyName));
     packet = parseName(packetName);
   } catch (err: unknown) {
-    if (err instanceof NameError || err instanceof Error) {
+    if (err instanceof NameError) {
       return err.message;
     }
     throw err;
