@@ -1,0 +1,64 @@
+import { expect, test } from "vitest";
+
+import { VirtualClock } from "../src/sim/virtual-clock.js";
+
+test("timers run in order of due time, instantly, and the clocks follow", async () => {
+  using clock = new VirtualClock({ epoch: 1_000_000 }).install();
+  const log: string[] = [];
+  const wallStart = performance.timeOrigin;
+  setTimeout(() => log.push(`b@${Date.now()}`), 2000);
+  setTimeout(() => log.push(`a@${Date.now()}`), 1000);
+  const iv = setInterval(() => log.push(`i@${performance.now()}`), 700);
+  setTimeout(() => clearInterval(iv), 2500);
+  const cancelled = setTimeout(() => log.push("never"), 1500);
+  clearTimeout(cancelled);
+  await clock.run(1_000_000 + 10_000);
+  expect(log).toEqual(["i@700", "a@1001000", "i@1400", "b@1002000", "i@2100"]);
+  expect(Date.now()).toBe(1_010_000);
+  expect(clock.elapsed).toBe(10_000);
+  expect(performance.timeOrigin).toBe(wallStart);
+});
+
+test("promise chains settle before time moves on", async () => {
+  using clock = new VirtualClock().install();
+  const seen: number[] = [];
+  setTimeout(async () => {
+    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    seen.push(clock.elapsed);
+    await new Promise((r) => setTimeout(r, 5));
+    seen.push(clock.elapsed);
+  }, 10);
+  setTimeout(() => seen.push(-clock.elapsed), 12);
+  await clock.advance(100);
+  expect(seen).toEqual([10, -12, 15]);
+});
+
+test("refresh moves a timer; Math.random is seeded; the real clocks come back", async () => {
+  const draws: number[][] = [];
+  for (let run = 0; run < 2; ++run) {
+    using clock = new VirtualClock({ seed: 9 }).install();
+    const fired: number[] = [];
+    const t = setTimeout(() => fired.push(clock.elapsed), 100);
+    setTimeout(() => t.refresh(), 80);
+    await clock.advance(1000);
+    expect(fired).toEqual([180]);
+    draws.push([Math.random(), Math.random()]);
+  }
+  expect(draws[0]).toEqual(draws[1]);
+  expect(Math.abs(Date.now() - new Date().getTime())).toBeLessThan(1000);
+  await new Promise((r) => setTimeout(r, 1)); // real timers again
+});
+
+test("only one clock at a time", () => {
+  using _a = new VirtualClock().install();
+  expect(() => new VirtualClock().install()).toThrow(/another virtual clock/);
+});
+
+test("progress ticks come every simulated second", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const ticks: number[] = [];
+  setTimeout(() => undefined, 3500);
+  await clock.run(5000, (now) => ticks.push(now));
+  expect(ticks).toEqual([1000, 2000, 3000, 4000, 5000]);
+});
