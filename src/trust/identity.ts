@@ -2,15 +2,20 @@ import path from "node:path";
 
 import { produce, type Producer } from "@ndn/endpoint";
 import type { Forwarder } from "@ndn/fw";
-import { Certificate, CertNaming, ECDSA, generateSigningKey, KeyChain, type NamedSigner, type PublicKey } from "@ndn/keychain";
-import { type Name, ValidityPeriod } from "@ndn/packet";
+import { Certificate, CertNaming, ECDSA, generateSigningKey, KeyChain, type PublicKey } from "@ndn/keychain";
+import { Component, type Name, type Signer, ValidityPeriod } from "@ndn/packet";
+import { Version } from "@ndn/naming-convention2";
+import { createHash } from "node:crypto";
+
+import { type EcdsaKeyPair, syncEcdsaSigner } from "./sync-ecdsa.js";
 
 import { showName } from "../naming/mod.js";
 
 /** A key with its certificate: what a gateway, device, health worker, monitor or hospital signs with. */
 export interface Identity {
   readonly subject: Name;
-  readonly signer: NamedSigner.PrivateKey;
+  /** Signs with the certified key; its KeyLocator is the key name. */
+  readonly signer: Signer;
   readonly cert: Certificate;
 }
 
@@ -71,6 +76,27 @@ export async function loadOrEnrol(keyChain: KeyChain, subject: Name, issuer: Ide
   return { subject, signer, cert };
 }
 
+/**
+ * An identity from a key pair held in memory (node:crypto, synchronous signing): what a simulation
+ * in virtual time uses. `issuer` undefined makes a self-signed anchor. The KeyId is the first 8
+ * octets of the key's SHA-256, so the same key always gets the same name.
+ */
+export async function certifyKeyPair(subject: Name, keys: EcdsaKeyPair, issuer: Identity | undefined, validity: ValidityPeriod): Promise<Identity> {
+  const keyId = new Component(8, createHash("sha256").update(keys.spki).digest().subarray(0, 8).toString("hex"));
+  const keyName = CertNaming.makeKeyName(subject, { keyId });
+  const signer = syncEcdsaSigner(keyName, keys.privateKey);
+  const cert = await Certificate.build({
+    name: CertNaming.makeCertName(keyName, {
+      issuerId: issuer ? issuer.subject.get(-1)! : CertNaming.ISSUER_SELF,
+      version: Version.create(validity.notBefore),
+    }),
+    validity,
+    publicKeySpki: keys.spki,
+    signer: issuer?.signer ?? signer,
+  });
+  return { subject, signer, cert };
+}
+
 /** Issue a certificate for `publicKey`, signed by `issuer`; the IssuerId is the issuer's last name component. */
 export function issueCertificate(issuer: Identity, publicKey: PublicKey, validity: ValidityPeriod): Promise<Certificate> {
   return Certificate.issue({
@@ -89,7 +115,7 @@ async function findIdentity(keyChain: KeyChain, subject: Name, accept: (cert: Ce
     const cert = await keyChain.getCert(certName);
     if (accept(cert)) {
       const signer = await keyChain.getKey(CertNaming.toKeyName(certName), "signer");
-      return { subject, signer: signer as NamedSigner.PrivateKey, cert };
+      return { subject, signer, cert };
     }
   }
   return undefined;

@@ -1,3 +1,4 @@
 export * from "./identity.js";
 export * from "./policy.js";
 export * from "./verifier.js";
+export * from "./sync-ecdsa.js";

@@ -62,6 +62,12 @@ export interface TrustVerifierOptions {
    * @defaultValue 5
    */
   maxChainLength?: number;
+  /**
+   * Makes the Verifier of a certificate's key.
+   * @defaultValue NDNts's createVerifier (WebCrypto); a simulation in virtual time passes
+   * `syncCertificateVerifier` (node:crypto).
+   */
+  importVerifier?: (cert: Certificate) => Promise<Verifier>;
 }
 
 /** A certificate verified up to an anchor, with the key it certifies and its issuer's entry. */
@@ -87,10 +93,12 @@ export class TrustVerifier implements Verifier {
   private readonly now: () => number;
   private readonly cacheCapacity: number;
   private readonly maxChainLength: number;
+  private readonly importVerifier: (cert: Certificate) => Promise<Verifier>;
 
   /** @throws Error if an anchor is not a self-signed certificate. */
   constructor(opts: TrustVerifierOptions) {
     this.fetchCertificate = opts.fetchCertificate;
+    this.importVerifier = opts.importVerifier ?? ((cert) => createVerifier(cert, { checkValidity: false }));
     this.now = opts.now ?? Date.now;
     this.cacheCapacity = opts.cacheCapacity ?? 1024;
     this.maxChainLength = opts.maxChainLength ?? 5;
@@ -98,7 +106,7 @@ export class TrustVerifier implements Verifier {
       if (!cert.isSelfSigned) {
         throw new Error(`trust anchor ${showName(cert.name)} is not self-signed`);
       }
-      const verifier = createVerifier(cert, { checkValidity: false }).then((v) => ({ cert, verifier: v }));
+      const verifier = this.importVerifier(cert).then((v) => ({ cert, verifier: v }));
       verifier.catch(() => undefined); // reported when the anchor is used
       this.anchors.set(CertNaming.toKeyName(cert.name).valueHex, verifier);
       this.anchorSubjects.add(CertNaming.toSubjectName(cert.name).valueHex);
@@ -168,7 +176,7 @@ export class TrustVerifier implements Verifier {
       }
       throw err;
     }
-    const trusted: TrustedKey = { cert, verifier: await createVerifier(cert, { checkValidity: false }), issuer };
+    const trusted: TrustedKey = { cert, verifier: await this.importVerifier(cert), issuer };
     this.cache.set(id, trusted);
     if (this.cache.size > this.cacheCapacity) {
       this.cache.delete(this.cache.keys().next().value!);

@@ -1,0 +1,104 @@
+import { createECDH, createPrivateKey, createPublicKey, type KeyObject, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
+
+import type { Certificate } from "@ndn/keychain";
+import { LLSign, LLVerify, type Name, Signer, SigType, Verifier } from "@ndn/packet";
+
+import { Random } from "../util/random.js";
+
+/**
+ * ECDSA P-256 signing and verification with node:crypto's synchronous calls, behind the NDNts
+ * Signer and Verifier interfaces. A simulation in virtual time needs them: WebCrypto completes on a
+ * thread pool, in real time, which would let virtual time race ahead of the signing.
+ */
+
+/** Order of the P-256 group. */
+const N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551n;
+
+export interface EcdsaKeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** Public key in SubjectPublicKeyInfo DER, as certificates carry it. */
+  spki: Uint8Array;
+}
+
+/** A P-256 key pair derived from (seed, label): the same inputs give the same key. */
+export function deriveEcdsaKeyPair(seed: number, label: string): EcdsaKeyPair {
+  const r = Random.derive(seed, `ecdsa:${label}`);
+  for (;;) {
+    const d = Buffer.alloc(32);
+    for (let i = 0; i < 32; ++i) {
+      d[i] = Math.floor(r.next() * 256);
+    }
+    const k = BigInt(`0x${d.toString("hex")}`);
+    if (k === 0n || k >= N) {
+      continue; // outside the group: draw again (probability about 2^-32)
+    }
+    const ecdh = createECDH("prime256v1");
+    ecdh.setPrivateKey(d);
+    const pub = ecdh.getPublicKey();
+    const jwk = { kty: "EC", crv: "P-256", d: b64url(d), x: b64url(pub.subarray(1, 33)), y: b64url(pub.subarray(33, 65)) };
+    const privateKey = createPrivateKey({ key: jwk, format: "jwk" });
+    const publicKey = createPublicKey(privateKey);
+    return { privateKey, publicKey, spki: new Uint8Array(publicKey.export({ type: "spki", format: "der" })) };
+  }
+}
+
+/**
+ * Sign with ECDSA P-256, returning the DER signature NDN uses, always 71 octets long.
+ *
+ * ECDSA picks a random nonce, so a signature's DER length varies (70-72 octets) and with it every
+ * signed packet's size: the traffic a simulation measures would then differ from run to run. We
+ * normalise s to the lower of s and n-s (both verify), and sign again until r needs its leading zero
+ * octet and s fills 32 octets: about two signatures on average, for sizes that never vary.
+ */
+export function signEcdsaFixedLength(privateKey: KeyObject, input: Uint8Array): Uint8Array {
+  for (;;) {
+    const rs = cryptoSign("sha256", input, { key: privateKey, dsaEncoding: "ieee-p1363" });
+    const r = rs.subarray(0, 32);
+    let s = BigInt(`0x${rs.subarray(32).toString("hex")}`);
+    if (s > N >> 1n) {
+      s = N - s;
+    }
+    const sBytes = Buffer.from(s.toString(16).padStart(64, "0"), "hex");
+    if ((r[0]! & 0x80) === 0 || sBytes[0] === 0) {
+      continue;
+    }
+    // SEQUENCE { INTEGER 0x00||r (33), INTEGER s (32) }
+    return Uint8Array.from([0x30, 69, 0x02, 33, 0x00, ...r, 0x02, 32, ...sBytes]);
+  }
+}
+
+/** A Signer for `keyName` (the KeyLocator it writes) with a node:crypto private key. */
+export function syncEcdsaSigner(keyName: Name, privateKey: KeyObject): Signer {
+  const llSign = (input: Uint8Array) => Promise.resolve(signEcdsaFixedLength(privateKey, input));
+  return {
+    async sign(pkt) {
+      Signer.putSigInfo(pkt, SigType.Sha256WithEcdsa, keyName);
+      await pkt[LLSign.OP](llSign);
+    },
+  };
+}
+
+/** A Verifier for one public key (SPKI DER), with node:crypto. */
+export function syncEcdsaVerifier(spki: Uint8Array): Verifier {
+  const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  const llVerify = (input: Uint8Array, sig: Uint8Array) => {
+    Verifier.throwOnBadSig(cryptoVerify("sha256", input, key, sig));
+    return Promise.resolve();
+  };
+  return {
+    async verify(pkt) {
+      Verifier.checkSigType(pkt, SigType.Sha256WithEcdsa);
+      await pkt[LLVerify.OP](llVerify);
+    },
+  };
+}
+
+/** The Verifier of a certificate's public key, with node:crypto. */
+export function syncCertificateVerifier(cert: Certificate): Promise<Verifier> {
+  return Promise.resolve(syncEcdsaVerifier(cert.publicKeySpki));
+}
+
+function b64url(b: Uint8Array): string {
+  return Buffer.from(b).toString("base64url");
+}
