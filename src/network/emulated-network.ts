@@ -1,8 +1,8 @@
 import { Forwarder, type FwFace } from "@ndn/fw";
-import { Bridge } from "@ndn/l3face";
 import type { Name } from "@ndn/packet";
 
 import type { Topology } from "../topology/mod.js";
+import { Link } from "./link.js";
 
 interface Adjacency {
   peer: string;
@@ -12,38 +12,43 @@ interface Adjacency {
 }
 
 /**
- * A topology brought to life in one process: an NDNts forwarder per node, and an NDNts bridge per
- * link relaying packets with the link's delay, jitter and loss. Routes for announced prefixes are
- * computed from the topology (shortest paths by delay), as ndnSIM's global routing does.
- *
- * Bandwidth and queues are not emulated yet (they come with the virtual-time simulator).
+ * A topology brought to life in one process: an NDNts forwarder per node, and an emulated link
+ * (bandwidth, queue, delay, jitter, loss, MTU) per topology link. Routes for announced prefixes
+ * are computed from the topology (shortest paths by delay), as ndnSIM's global routing does.
+ * It runs on the global timers: in real time, or in simulated time under a virtual clock.
  */
 export class EmulatedNetwork implements Disposable {
   private readonly forwarders = new Map<string, Forwarder>();
   private readonly adjacency = new Map<string, Adjacency[]>();
-  private readonly bridges: Bridge[] = [];
+  /** Every link, in the order of the topology file. */
+  readonly links: Link[] = [];
   private readonly announced: Array<{ node: string; prefix: Name }> = [];
 
-  constructor(readonly topology: Topology) {
+  /** @param seed - seed of the links' loss and jitter. */
+  constructor(readonly topology: Topology, seed = 1) {
     for (const name of topology.nodes.keys()) {
       this.forwarders.set(name, Forwarder.create());
       this.adjacency.set(name, []);
     }
-    for (const link of topology.links) {
-      const relay = { delay: link.delayMs, jitter: link.jitterMs, loss: link.loss };
-      const bridge = Bridge.create({
-        bridgeName: `${link.a}:${link.b}`,
-        fwA: this.fw(link.a),
-        fwB: this.fw(link.b),
-        relayAB: relay,
-        relayBA: relay,
-        routesAB: [],
-        routesBA: [],
-      });
-      this.bridges.push(bridge);
-      this.adjacency.get(link.a)!.push({ peer: link.b, face: bridge.faceA, delayMs: link.delayMs });
-      this.adjacency.get(link.b)!.push({ peer: link.a, face: bridge.faceB, delayMs: link.delayMs });
+    for (const l of topology.links) {
+      const link = new Link(l.a, l.b, {
+        delayMs: l.delayMs, jitterMs: l.jitterMs, loss: l.loss, bandwidthMbps: l.bandwidthMbps, maxQueueSize: l.maxQueueSize,
+      }, seed);
+      this.links.push(link);
+      const faceA = this.fw(l.a).addFace(link.faceA);
+      const faceB = this.fw(l.b).addFace(link.faceB);
+      this.adjacency.get(l.a)!.push({ peer: l.b, face: faceA, delayMs: l.delayMs });
+      this.adjacency.get(l.b)!.push({ peer: l.a, face: faceB, delayMs: l.delayMs });
     }
+  }
+
+  /** The link between two nodes. */
+  link(a: string, b: string): Link {
+    const link = this.links.find((l) => (l.a === a && l.b === b) || (l.a === b && l.b === a));
+    if (!link) {
+      throw new Error(`no link ${a}:${b} in ${this.topology.source}`);
+    }
+    return link;
   }
 
   /** The forwarder of a node. */
@@ -103,8 +108,8 @@ export class EmulatedNetwork implements Disposable {
   }
 
   [Symbol.dispose](): void {
-    for (const b of this.bridges) {
-      b[Symbol.dispose]();
+    for (const l of this.links) {
+      l[Symbol.dispose]();
     }
     for (const fw of this.forwarders.values()) {
       fw.close();

@@ -1,1 +1,2 @@
 export * from "./emulated-network.js";
+export * from "./link.js";
