@@ -4,7 +4,7 @@ import path from "node:path";
 
 import { beforeAll, describe, expect, test } from "vitest";
 
-import { runScenario, type Summary } from "../src/scenario/mod.js";
+import { runScenario, type ScenarioResult, type Summary } from "../src/scenario/mod.js";
 import { parseTopology, readTopologyFile } from "../src/topology/mod.js";
 
 // ann deteriorates from t=1s over 3s; ben falls at 2s; ben's home forges heart-rate 1-2 (wrong
@@ -64,7 +64,11 @@ describe("end to end on a small topology, with injected bad readings", () => {
 
   test("keys persist under each node's data directory", async () => {
     expect((await readdir(path.join(dataDir, "nodes"))).sort()).toEqual(["h", "home1", "home2"]);
-    expect((await readdir(path.join(dataDir, "nodes", "home1", "keys"))).length).toBe(2);
+    // ann's gateway and her four devices: a private key and a certificate each
+    const files = (await readdir(path.join(dataDir, "nodes", "home1", "keys"))).sort();
+    expect(files).toHaveLength(10);
+    expect(files).toContain("h_patient_ann.key.pem");
+    expect(files).toContain("h_patient_ann_device_pulse-oximeter.cert.base64");
   });
 });
 
@@ -78,3 +82,32 @@ test("a hospital without a monitor: its readings are reported unmonitored, and t
   expect(summary.readings.published).toBeGreaterThan(0);
   expect(summary.patients[0]).toMatchObject({ id: "q", news2: null });
 });
+
+test("the same topology, scenario and seed give identical traces and summaries", async () => {
+  const topology = await readTopologyFile("test/fixtures/two-homes.conf");
+  const runs = [];
+  for (let i = 0; i < 2; ++i) {
+    runs.push(await runScenario({ topology, durationMs: 20_000, seed: 11 }));
+  }
+  const [a, b] = runs as [ScenarioResult, ScenarioResult];
+  for (const file of ["links.csv", "readings.csv", "alarms.csv"]) {
+    expect(b.traces[file]).toBe(a.traces[file]);
+  }
+  expect(a.traces["readings.csv"]!.split("\n").length).toBeGreaterThan(150);
+  const { wallSeconds: _wa, ...sa } = a.summary;
+  const { wallSeconds: _wb, ...sb } = b.summary;
+  expect(sb).toEqual(sa);
+  expect(JSON.stringify(b.observations)).toBe(JSON.stringify(a.observations));
+  // Another seed, another run.
+  const c = await runScenario({ topology, durationMs: 20_000, seed: 12 });
+  expect(c.summary.patients).not.toEqual(a.summary.patients); // other baselines and noise
+});
+
+test("the same scenario runs in real time too, with the NDNts keychain", async () => {
+  const topology = await readTopologyFile("test/fixtures/two-homes.conf");
+  const { summary } = await runScenario({ topology, durationMs: 4000, seed: 7, clock: "real" });
+  expect(summary.clock).toBe("real");
+  expect(summary.readings.rejected).toBe(summary.readings.forged);
+  expect(summary.readings.verified + summary.readings.rejected + summary.readings.lost).toBe(summary.readings.published);
+  expect(summary.alarms.some((a) => a.kind === "fall" && a.receivedBy.length === 2)).toBe(true);
+}, 30_000);

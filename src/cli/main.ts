@@ -21,18 +21,19 @@ const program = new Command("iomt")
 program.command("simulate")
   .description("run a home-hospital scenario and report readings, alarms and NEWS2 per patient")
   .option("--topology <file>", "topology in the Mini-NDN format with roles", DEFAULT_TOPOLOGY)
-  .option("--duration <time>", "how long the sensors publish (e.g. 30s, 2m)", durationArg, 30_000)
+  .option("--duration <time>", "how long the sensors publish, in scenario time (e.g. 30s, 10m, 2h)", durationArg, 600_000)
   .option("--seed <n>", "seed of every random choice", intArg, 1)
   .option("--out <dir>", "output folder (default: results/run-<time>)")
+  .addOption(new Option("--clock <clock>", "virtual: simulated time, as fast as the CPU allows; real: real time").choices(["virtual", "real"]).default("virtual"))
   .option("--quiet", "print only the summary")
-  .action(async (o: { topology: string; duration: number; seed: number; out?: string; quiet?: boolean }) => {
+  .action(async (o: { topology: string; duration: number; seed: number; out?: string; clock: "virtual" | "real"; quiet?: boolean }) => {
     const topology = await readTopologyFile(o.topology);
     const out = o.out ?? path.join(PACKAGE_ROOT, "results", `run-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`);
     await mkdir(out, { recursive: true });
     const tty = process.stderr.isTTY && !o.quiet;
-    const { summary, observations } = await runScenario({
-      topology, durationMs: o.duration, seed: o.seed, dataDir: out,
-      onProgress: tty ? (t, total) => process.stderr.write(`\r  simulating… ${Math.round(t / 1000)}/${Math.round(total / 1000)} s`) : undefined,
+    const { summary, observations, traces } = await runScenario({
+      topology, durationMs: o.duration, seed: o.seed, dataDir: out, clock: o.clock,
+      onProgress: tty ? (t, total) => process.stderr.write(`\r${progressBar(t, total)}`) : undefined,
       onAlarm: o.quiet ? undefined : (a) => {
         const what = a.alarm.kind === AlarmKind.Fall ? "fall" : `NEWS2 ${a.alarm.score}`;
         process.stderr.write(`${tty ? "\r\x1B[K" : ""}  alarm → ${a.doctor}: ${a.pid} ${what}, ${a.alarm.levelName}, ${a.latencyMs} ms after the reading\n`);
@@ -43,8 +44,11 @@ program.command("simulate")
     }
     await writeFile(path.join(out, "summary.json"), `${JSON.stringify(summary, undefined, 2)}\n`);
     await writeFile(path.join(out, "observations.fhir.json"), `${JSON.stringify(observations, undefined, 2)}\n`);
+    for (const [file, csv] of Object.entries(traces)) {
+      await writeFile(path.join(out, file), csv);
+    }
     console.log(formatSummary(summary));
-    console.log(`\nResults in ${out}/ (summary.json, observations.fhir.json, nodes/*/keys)`);
+    console.log(`\nResults in ${out}/ (summary.json, ${Object.keys(traces).join(", ")}, observations.fhir.json, nodes/*/keys)`);
   });
 
 const topologyCmd = program.command("topology").description("read topology files");
@@ -88,6 +92,13 @@ program.command("news2")
     const r = news2({ respirationRate: o.rr, spo2: o.spo2, systolic: o.sbp, heartRate: o.hr, temperature: o.temp, onOxygen: o.oxygen, notAlert: o.notAlert });
     console.log(`NEWS2 ${r.total} (${r.level})`, JSON.stringify(r.subscores));
   });
+
+function progressBar(t: number, total: number): string {
+  const width = 30;
+  const done = Math.round((width * t) / total);
+  const min = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}`;
+  return `  [${"#".repeat(done)}${"-".repeat(width - done)}] ${min(t)} / ${min(total)} simulated`;
+}
 
 function durationArg(text: string): number {
   try {

@@ -1,39 +1,42 @@
-import path from "node:path";
-
-import { KeyChain } from "@ndn/keychain";
-
 import { DoctorApp, type ReceivedAlarm } from "../doctor/mod.js";
 import { ReadingPublisher } from "../gateway/mod.js";
-import { LiveMonitor } from "../monitor/mod.js";
-import { devicePrefix, hospitalPrefix, monitorPrefix, patientPrefix, type StreamId } from "../naming/mod.js";
+import { AlarmKind, LiveMonitor } from "../monitor/mod.js";
+import { devicePrefix, expectName, hospitalPrefix, monitorPrefix, patientPrefix, showName, type StreamId } from "../naming/mod.js";
 import { EmulatedNetwork } from "../network/mod.js";
 import { deviceKit, type FhirBundle, MedicalDevice, Physiology, STREAMS, toFhirBundle } from "../sensors/mod.js";
+import { realTime, type TimeDriver, virtualTime } from "../sim/time-driver.js";
 import type { Topology, TopologyNode } from "../topology/mod.js";
-import {
-  CertificateServer, fetchCertificateOverNdn, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain, TrustVerifier,
-} from "../trust/mod.js";
-import { Forger } from "./forgery.js";
-import { buildSummary, sum, type Summary } from "./summary.js";
+import { ALARM_COLUMNS, CsvTable, LinkTracer, READING_COLUMNS } from "../trace/mod.js";
+import { CertificateServer, fetchCertificateOverNdn, type Identity, TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
+import { Forger } from "./forgery.js";
+import { type IdentityProvider, keyChainIdentities, seededIdentities } from "./identities.js";
+import { buildSummary, sum, type Summary } from "./summary.js";
 
 export interface ScenarioOptions {
   topology: Topology;
-  /** How long sensors publish, in ms. */
+  /** How long sensors publish, in ms of scenario time. */
   durationMs: number;
-  /** Seed of every random choice of the scenario (baselines, noise). */
+  /** Seed of every random choice of the scenario (baselines, noise, keys, link loss). */
   seed: number;
   /**
+   * `virtual`: a discrete-event simulation, as fast as the CPU allows, the same for the same seed;
+   * `real`: real time, with the NDNts keychain (WebCrypto).
+   * @defaultValue "virtual"
+   */
+  clock?: "virtual" | "real";
+  /**
    * Where nodes keep their data (keys under `<dataDir>/nodes/<node>/keys`).
-   * @defaultValue keys in memory
+   * @defaultValue nothing written
    */
   dataDir?: string;
   /**
    * Longest wait after the sensors stop for the last readings to be verified or given up, and
-   * for the alarms they raise to land, in ms.
+   * for the alarms they raise to land, in ms of scenario time.
    * @defaultValue 8000
    */
   drainMs?: number;
-  /** Progress callback, about once a second. */
+  /** Called every second of scenario time while the sensors publish. */
   onProgress?: (elapsedMs: number, durationMs: number) => void;
   /** Called when a doctor receives an alarm. */
   onAlarm?: (alarm: ReceivedAlarm) => void;
@@ -52,100 +55,61 @@ export interface ScenarioResult {
   summary: Summary;
   /** Each patient's latest vitals as the monitor verified them, as FHIR R4 Observations. */
   observations: FhirBundle;
+  /** Traces, as CSV text by file name: `links.csv`, `readings.csv`, `alarms.csv`. */
+  traces: Record<string, string>;
 }
 
+/** Start of every virtual-time run, so that timestamps (and certificate names) repeat. */
+export const SIMULATION_EPOCH = Date.UTC(2026, 0, 1);
+
 /**
- * Run a home-hospital scenario in real time on in-process forwarders: homes with patients wearing
- * devices, routers, hospitals with the live monitor and doctors. Returns what it measured.
+ * Run a home-hospital scenario: homes with patients wearing devices, routers, hospitals with the
+ * live monitor and doctors, over emulated links. Returns what it measured.
  */
 export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
   const { topology, durationMs, seed } = opts;
-  const startedAt = Date.now();
-  using net = new EmulatedNetwork(topology);
+  const wallStart = performance.now();
+  const virtual = (opts.clock ?? "virtual") === "virtual";
+  using time: TimeDriver = virtual ? virtualTime(seed, SIMULATION_EPOCH) : realTime();
+  const identities = virtual ? seededIdentities(seed, Date.now(), opts.dataDir) : keyChainIdentities(opts.dataDir);
+  using net = new EmulatedNetwork(topology, seed);
   // Closed in reverse order of creation when the run ends (DisposableStack is not in Node 22).
   const opened: Disposable[] = [];
-  const disposables = {
-    use<T extends Disposable>(d: T): T {
-      opened.push(d);
-      return d;
-    },
+  const use = <T extends Disposable>(d: T): T => {
+    opened.push(d);
+    return d;
   };
   try {
-    const keyChainOf = (node: string) => opts.dataDir === undefined ?
-      KeyChain.createTemp() : openKeyChain(path.join(opts.dataDir, "nodes", node));
-    const nodes = [...topology.nodes.values()];
-
-    // Hospitals: a trust anchor each, the monitor's identity, served certificates.
-    const anchors = new Map<string, Identity>();
-    const monitorIds = new Map<string, Identity>();
-    for (const h of nodes.filter((n) => n.role === "hospital")) {
-      const keys = keyChainOf(h.name);
-      const anchor = await loadOrCreateAnchor(keys, hospitalPrefix(h.name));
-      const monitor = await loadOrEnrol(keys, monitorPrefix(h.name), anchor);
-      anchors.set(h.name, anchor);
-      monitorIds.set(h.name, monitor);
-      const certs = disposables.use(new CertificateServer(net.fw(h.name)));
-      certs.add(anchor.cert);
-      certs.add(monitor.cert);
-      net.announce(h.name, hospitalPrefix(h.name));
-    }
-
-    // Homes: a gateway per patient, enrolled by its hospital; devices enrolled by the gateway.
-    const patients: PatientRecord[] = [];
-    const forgers: Forger[] = [];
-    const devicesToStart: Array<() => MedicalDevice> = [];
-    for (const home of nodes.filter((n) => n.role === "home")) {
-      const hospital = home.hospital!;
-      const keys = keyChainOf(home.name);
-      const certs = disposables.use(new CertificateServer(net.fw(home.name)));
-      for (const p of home.patients) {
-        const gateway = await loadOrEnrol(keys, patientPrefix(hospital, p.pid), anchors.get(hospital)!);
-        certs.add(gateway.cert);
-        const devices = deviceKit(p.streams);
-        const publisher = disposables.use(new ReadingPublisher({ fw: net.fw(home.name), hospital, pid: p.pid, devices }));
-        const physiology = new Physiology(seed, `${hospital}/${p.pid}`);
-        for (const e of p.episodes) {
-          physiology.schedule(e);
-        }
-        const identities = new Map<string, Identity>();
-        for (const did of devices.keys()) {
-          const id = await loadOrEnrol(keys, devicePrefix(hospital, p.pid, did), gateway);
-          identities.set(did, id);
-          certs.add(id.cert);
-        }
-        const forger = forgerFor(home, p.forgeries, identities);
-        if (forger) {
-          forgers.push(forger);
-        }
-        for (const [did, streams] of devices) {
-          devicesToStart.push(() => new MedicalDevice({
-            hospital, pid: p.pid, did, streams, physiology,
-            rateHz: Object.fromEntries(streams.map((s) => [s, p.rateHz])),
-            identity: identities.get(did)!,
-            emit: forger ?
-              (r) => void forger.apply(r).then((f) => publisher.publish(f)).catch(reportFailure(`forger at ${home.name}`)) :
-              (r) => publisher.publish(r),
-          }));
-        }
-        patients.push({ pid: p.pid, hospital, home: home.name, streams: p.streams, rateHz: p.rateHz, publisher });
-        net.announce(home.name, patientPrefix(hospital, p.pid));
-      }
-    }
+    const { anchors, monitorIds } = await provisionHospitals(topology, net, identities, use);
+    const { patients, forgers, devicesToStart } = await provisionHomes(topology, net, identities, anchors, seed, use);
     net.computeRoutes();
 
-    // The hospital's applications: live monitor and doctors, each verifying with pinned anchors.
+    // The hospital's applications: live monitor and doctors, each verifying with its pinned anchor.
+    const readings = new CsvTable(READING_COLUMNS);
     const monitors = new Map<string, LiveMonitor>();
     const doctors: DoctorApp[] = [];
-    for (const h of nodes.filter((n) => n.role === "hospital" && n.monitor)) {
+    for (const h of [...topology.nodes.values()].filter((n) => n.role === "hospital" && n.monitor)) {
       const fw = net.fw(h.name);
-      const verifier = () => new TrustVerifier({ anchors: [anchors.get(h.name)!.cert], fetchCertificate: fetchCertificateOverNdn(fw) });
+      const verifier = () => new TrustVerifier({
+        anchors: [anchors.get(h.name)!.cert],
+        fetchCertificate: fetchCertificateOverNdn(fw),
+        importVerifier: identities.importVerifier,
+      });
       const mine = patients.filter((p) => p.hospital === h.name);
-      monitors.set(h.name, disposables.use(new LiveMonitor({
+      monitors.set(h.name, use(new LiveMonitor({
         fw, hospital: h.name, identity: monitorIds.get(h.name)!, verifier: verifier(),
         patients: mine.map((p) => ({ pid: p.pid, devices: deviceKit(p.streams), rateHz: p.rateHz })),
+        onReading: (name, reading) => {
+          const r = expectName(name, "reading");
+          const now = Date.now();
+          readings.add({
+            reading: showName(name), patient: r.pid, stream: r.stream, seq: r.seq,
+            produced_ms: reading.producedAt - SIMULATION_EPOCH, verified_ms: now - SIMULATION_EPOCH, latency_ms: now - reading.producedAt,
+          });
+        },
       })));
       for (let i = 1; i <= h.doctors; ++i) {
-        doctors.push(disposables.use(new DoctorApp({
+        doctors.push(use(new DoctorApp({
           fw, doctor: `${h.name}/doctor${i}`, hospital: h.name, patients: mine.map((p) => p.pid),
           verifier: verifier(), onAlarm: opts.onAlarm,
         })));
@@ -153,27 +117,117 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     }
 
     // Sensors start last, so that every follower is in place for reading 0.
-    const devices = devicesToStart.map((start) => disposables.use(start()));
+    const tracer = use(new LinkTracer(net.links));
     const sensingStart = Date.now();
-    await runFor(durationMs, (elapsed) => opts.onProgress?.(elapsed, durationMs));
+    const devices = devicesToStart.map((start) => use(start()));
+    await time.advance(durationMs, opts.onProgress && ((t) => opts.onProgress!(Math.min(t, durationMs), durationMs)));
     for (const d of devices) {
       d[Symbol.dispose]();
     }
+    // Drain: until every reading of a monitored patient is verified, rejected or given up.
     const monitoredPublished = () => sum(patients.filter((p) => monitors.has(p.hospital)).map((p) => p.publisher.published));
     const accounted = () => sum([...monitors.values()].map((m) => m.counters.verified + m.rejected.total + m.counters.lost));
-    await drain(opts.drainMs ?? 8000, () => accounted() >= monitoredPublished() && doctors.every((d) => d.pendingVerifications === 0));
+    const settled = () => accounted() >= monitoredPublished() && doctors.every((d) => d.pendingVerifications === 0);
+    const drainMs = opts.drainMs ?? 8000;
+    let drained = 0;
+    for (; drained < drainMs && !settled(); drained += 100) {
+      await time.advance(100);
+    }
+    await time.advance(Math.min(500, drainMs - drained)); // for alarms in flight
+    tracer[Symbol.dispose]();
 
     const summary = buildSummary({
-      topology, seed, durationMs, startedAt, sensingStart, wallMs: Date.now() - startedAt,
-      patients, forgers, monitors, doctors,
+      topology, seed, durationMs, sensingStart,
+      simulatedMs: time.elapsed,
+      wallMs: performance.now() - wallStart,
+      clock: virtual ? "virtual" : "real",
+      patients, forgers, monitors, doctors, links: net.links,
     });
+    const alarms = new CsvTable(ALARM_COLUMNS);
+    for (const d of doctors) {
+      for (const r of d.received) {
+        alarms.add({
+          alarm: showName(r.name), patient: r.pid, kind: r.alarm.kind === AlarmKind.Fall ? "fall" : "news2", level: r.alarm.levelName,
+          score: r.alarm.score, doctor: r.doctor, produced_ms: r.alarm.triggerProducedAt - SIMULATION_EPOCH,
+          received_ms: r.receivedAt - SIMULATION_EPOCH, latency_ms: r.latencyMs,
+        });
+      }
+    }
     const latest = patients.flatMap((p) => Object.values(monitors.get(p.hospital)?.view(p.pid).latest ?? {}));
-    return { summary, observations: toFhirBundle(latest) };
+    return {
+      summary,
+      observations: toFhirBundle(latest),
+      traces: { "links.csv": tracer.table.toString(), "readings.csv": readings.toString(), "alarms.csv": alarms.toString() },
+    };
   } finally {
     for (const d of opened.reverse()) {
       d[Symbol.dispose]();
     }
   }
+}
+
+type Use = <T extends Disposable>(d: T) => T;
+
+/** Hospitals: a trust anchor each, the monitor's identity, their certificates served. */
+async function provisionHospitals(topology: Topology, net: EmulatedNetwork, identities: IdentityProvider, use: Use) {
+  const anchors = new Map<string, Identity>();
+  const monitorIds = new Map<string, Identity>();
+  for (const h of [...topology.nodes.values()].filter((n) => n.role === "hospital")) {
+    const anchor = await identities.anchor(h.name, hospitalPrefix(h.name));
+    const monitor = await identities.enrol(h.name, monitorPrefix(h.name), anchor);
+    anchors.set(h.name, anchor);
+    monitorIds.set(h.name, monitor);
+    const certs = use(new CertificateServer(net.fw(h.name)));
+    certs.add(anchor.cert);
+    certs.add(monitor.cert);
+    net.announce(h.name, hospitalPrefix(h.name));
+  }
+  return { anchors, monitorIds };
+}
+
+/** Homes: a gateway per patient enrolled by its hospital, devices enrolled by the gateway, a publisher. */
+async function provisionHomes(topology: Topology, net: EmulatedNetwork, identities: IdentityProvider,
+    anchors: ReadonlyMap<string, Identity>, seed: number, use: Use) {
+  const patients: PatientRecord[] = [];
+  const forgers: Forger[] = [];
+  const devicesToStart: Array<() => MedicalDevice> = [];
+  for (const home of [...topology.nodes.values()].filter((n) => n.role === "home")) {
+    const hospital = home.hospital!;
+    const certs = use(new CertificateServer(net.fw(home.name)));
+    for (const p of home.patients) {
+      const gateway = await identities.enrol(home.name, patientPrefix(hospital, p.pid), anchors.get(hospital)!);
+      certs.add(gateway.cert);
+      const devices = deviceKit(p.streams);
+      const publisher = use(new ReadingPublisher({ fw: net.fw(home.name), hospital, pid: p.pid, devices }));
+      const physiology = new Physiology(seed, `${hospital}/${p.pid}`);
+      for (const e of p.episodes) {
+        physiology.schedule(e);
+      }
+      const deviceIds = new Map<string, Identity>();
+      for (const did of devices.keys()) {
+        const id = await identities.enrol(home.name, devicePrefix(hospital, p.pid, did), gateway);
+        deviceIds.set(did, id);
+        certs.add(id.cert);
+      }
+      const forger = forgerFor(home, p.forgeries, deviceIds);
+      if (forger) {
+        forgers.push(forger);
+      }
+      for (const [did, streams] of devices) {
+        devicesToStart.push(() => new MedicalDevice({
+          hospital, pid: p.pid, did, streams, physiology,
+          rateHz: Object.fromEntries(streams.map((s) => [s, p.rateHz])),
+          identity: deviceIds.get(did)!,
+          emit: forger ?
+            (r) => void forger.apply(r).then((f) => publisher.publish(f)).catch(reportFailure(`forger at ${home.name}`)) :
+            (r) => publisher.publish(r),
+        }));
+      }
+      patients.push({ pid: p.pid, hospital, home: home.name, streams: p.streams, rateHz: p.rateHz, publisher });
+      net.announce(home.name, patientPrefix(hospital, p.pid));
+    }
+  }
+  return { patients, forgers, devicesToStart };
 }
 
 function forgerFor(home: TopologyNode, forgeries: TopologyNode["patients"][number]["forgeries"], ids: Map<string, Identity>): Forger | undefined {
@@ -186,26 +240,4 @@ function forgerFor(home: TopologyNode, forgeries: TopologyNode["patients"][numbe
     throw new Error(`home ${home.name}: forging needs a second device to sign with; add sensors on another device`);
   }
   return new Forger(forgeries, other[1]);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Wait until `settled` holds, then a little more for alarms in flight, at most `maxMs`. */
-async function drain(maxMs: number, settled: () => boolean): Promise<void> {
-  const start = Date.now();
-  while (!settled() && Date.now() - start < maxMs) {
-    await delay(50);
-  }
-  await delay(Math.min(500, Math.max(0, maxMs - (Date.now() - start))));
-}
-
-async function runFor(ms: number, tick: (elapsed: number) => void): Promise<void> {
-  const start = Date.now();
-  for (let elapsed = 0; elapsed < ms; elapsed = Date.now() - start) {
-    tick(elapsed);
-    await delay(Math.min(1000, ms - elapsed));
-  }
-  tick(ms);
 }

@@ -1,6 +1,7 @@
 import type { DoctorApp } from "../doctor/mod.js";
 import { AlarmKind, type LiveMonitor, type RejectionReason } from "../monitor/mod.js";
 import { patientPrefix, showName } from "../naming/mod.js";
+import type { Link } from "../network/mod.js";
 import type { Topology } from "../topology/mod.js";
 import { Tally } from "../util/tally.js";
 import type { Forger } from "./forgery.js";
@@ -10,9 +11,16 @@ import type { PatientRecord } from "./run-scenario.js";
 export interface Summary {
   topology: string;
   seed: number;
+  /** Forwarding mode (issue 3 adds the others). */
+  mode: "ndn";
+  /** `virtual`: discrete-event simulation; `real`: real time. */
+  clock: "virtual" | "real";
+  /** How long the sensors published, ms. */
   durationMs: number;
-  wallMs: number;
-  startedAt: string;
+  /** Scenario time the run covered (sensing and drain), s. */
+  simulatedSeconds: number;
+  /** Wall-clock time the run took, s: the only field that differs between two runs of one seed. */
+  wallSeconds: number;
   readings: {
     published: number;
     verified: number;
@@ -29,6 +37,19 @@ export interface Summary {
   /** Alarm latency (reading produced → alarm at a doctor) over every receipt, ms. */
   alarmLatencyMs: { receipts: number; p50: number | null; p95: number | null; max: number | null };
   patients: SummaryPatient[];
+  /** Traffic of every link, per direction, over the whole run. */
+  links: SummaryLink[];
+}
+
+export interface SummaryLink {
+  from: string;
+  to: string;
+  packets: number;
+  bytes: number;
+  interests: number;
+  data: number;
+  drops: number;
+  lost: number;
 }
 
 export interface SummaryAlarm {
@@ -62,9 +83,11 @@ export interface SummaryInput {
   topology: Topology;
   seed: number;
   durationMs: number;
-  startedAt: number;
   sensingStart: number;
+  simulatedMs: number;
   wallMs: number;
+  clock: "virtual" | "real";
+  links: readonly Link[];
   patients: readonly PatientRecord[];
   forgers: readonly Forger[];
   monitors: ReadonlyMap<string, LiveMonitor>;
@@ -103,9 +126,11 @@ export function buildSummary(s: SummaryInput): Summary {
   return {
     topology: s.topology.source,
     seed: s.seed,
+    mode: "ndn",
+    clock: s.clock,
     durationMs: s.durationMs,
-    wallMs: s.wallMs,
-    startedAt: new Date(s.startedAt).toISOString(),
+    simulatedSeconds: s.simulatedMs / 1000,
+    wallSeconds: Math.round(s.wallMs) / 1000,
     readings: {
       published: sum(s.patients.map((p) => p.publisher.published)),
       verified: sum(monitors.map((m) => m.counters.verified)),
@@ -138,11 +163,18 @@ export function buildSummary(s: SummaryInput): Summary {
         vitals,
       };
     }),
+    links: s.links.flatMap((l) => [[l.a, l.b, l.ab.counters], [l.b, l.a, l.ba.counters]] as const).map(([from, to, c]) => ({
+      from, to, packets: c.packets, bytes: c.bytes, interests: c.interests, data: c.data, drops: c.drops, lost: c.lost,
+    })),
   };
 }
 
 export function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
+}
+
+function formatDuration(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -157,7 +189,9 @@ export function percentile(sorted: readonly number[], q: number): number | null 
 export function formatSummary(s: Summary): string {
   const out: string[] = [];
   const r = s.readings;
-  out.push(`ndn-iomt simulation of ${s.topology}: ${(s.durationMs / 1000).toFixed(0)} s of sensing, seed ${s.seed}, ${(s.wallMs / 1000).toFixed(1)} s wall time`);
+  const speed = s.clock === "virtual" ? `, ${(s.simulatedSeconds / s.wallSeconds).toFixed(0)}× real time` : " (real time)";
+  out.push(`ndn-iomt simulation of ${s.topology}: ${formatDuration(s.durationMs)} of sensing, seed ${s.seed}`);
+  out.push(`  ${s.simulatedSeconds.toFixed(1)} s simulated in ${s.wallSeconds.toFixed(1)} s wall time${speed}`);
   out.push("");
   out.push(`Readings: ${r.published} published, ${r.verified} verified, ${r.rejected} rejected, ${r.lost} lost${r.unmonitored ? `, ${r.unmonitored} unmonitored` : ""}`);
   if (r.rejected > 0 || r.forged > 0) {
@@ -168,7 +202,7 @@ export function formatSummary(s: Summary): string {
   out.push(`Alarms: ${s.alarms.length} raised`);
   for (const a of s.alarms) {
     const lat = a.latencyMs === null ? "NOT RECEIVED" : `${a.latencyMs} ms to ${a.receivedBy.length} doctor(s)`;
-    out.push(`  t=${(a.raisedAtMs / 1000).toFixed(1).padStart(5)} s  ${a.patient.padEnd(10)} ${a.kind.padEnd(5)} ${a.level.padEnd(10)} NEWS2 ${String(a.score).padStart(2)}  latency ${lat}`);
+    out.push(`  t=${(a.raisedAtMs / 1000).toFixed(1).padStart(6)} s  ${a.patient.padEnd(10)} ${a.kind.padEnd(5)} ${a.level.padEnd(10)} NEWS2 ${String(a.score).padStart(2)}  latency ${lat}`);
   }
   const l = s.alarmLatencyMs;
   if (l.receipts > 0) {
