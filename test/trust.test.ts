@@ -197,8 +197,8 @@ describe("forbidden signers are rejected with their reason", () => {
   });
   test("certificates that certify each other are a loop, not a hang", async () => {
     const keys = KeyChain.createTemp();
-    const [s1, p1] = await generateSigningKey(keys, hospitalPrefix("h1"), ECDSA);
-    const [s2, p2] = await generateSigningKey(keys, hospitalPrefix("h1"), ECDSA);
+    const [s1, p1] = await generateSigningKey(keys, hospitalPrefix("h1").append("KEY", "loop1"), ECDSA);
+    const [s2, p2] = await generateSigningKey(keys, hospitalPrefix("h1").append("KEY", "loop2"), ECDSA);
     const validity = ValidityPeriod.daysFromNow(1);
     const c1 = await Certificate.issue({ publicKey: p1, validity, issuerId: Component.from("x"), issuerPrivateKey: s2 });
     const c2 = await Certificate.issue({ publicKey: p2, validity, issuerId: Component.from("x"), issuerPrivateKey: s1 });

@@ -77,7 +77,8 @@ export class DoctorApp implements Disposable {
     const receivedAt = Date.now();
     const r: ReceivedAlarm = {
       doctor: this.opts.doctor, name: data.name, pid, alarm, receivedAt,
-      latencyMs: receivedAt - alarm.triggerProducedAt,
+      // Link serialization makes fractions of a millisecond: keep microseconds.
+      latencyMs: Math.round((receivedAt - alarm.triggerProducedAt) * 1000) / 1000,
     };
     this.received.push(r);
     this.opts.onAlarm?.(r);

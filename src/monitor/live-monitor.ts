@@ -30,6 +30,12 @@ export interface LiveMonitorOptions {
   verifier: TrustVerifier;
   /** Called with every reading that passed verification, before it is assessed. */
   onReading?: (name: Name, reading: Reading) => void;
+  /**
+   * How long a patient must stay at low NEWS2 before a new rise alarms again, ms: scores hovering
+   * around a threshold would otherwise alarm at every crossing.
+   * @defaultValue 120000
+   */
+  rearmAfterMs?: number;
   /** Tuning of the followers (window, retries). */
   follower?: Pick<StreamFollowerOptions, "window" | "maxRetries">;
 }
@@ -57,8 +63,10 @@ export interface PatientView {
 }
 
 interface PatientState extends PatientView {
-  /** Highest NEWS2 level alarmed since the patient was last low (index in NEWS2_LEVELS). */
+  /** Highest NEWS2 level alarmed since the patient was last low for long (index in NEWS2_LEVELS). */
   alarmedLevel: number;
+  /** Since when the patient has been low, if they are. */
+  lowSince?: number;
   nextAlarm: number;
   /** Alarms of a patient are signed and published one after another, so they leave in order. */
   alarmQueue: Promise<void>;
@@ -163,8 +171,14 @@ export class LiveMonitor implements Disposable {
     view.news2 = news2(input);
     const level = NEWS2_LEVELS.indexOf(view.news2.level);
     if (level === 0) {
-      view.alarmedLevel = 0; // back to low: the next rise alarms again
-    } else if (level > view.alarmedLevel) {
+      view.lowSince ??= producedAt;
+      if (producedAt - view.lowSince >= (this.opts.rearmAfterMs ?? 120_000)) {
+        view.alarmedLevel = 0; // low for long: the next rise alarms again
+      }
+      return;
+    }
+    view.lowSince = undefined;
+    if (level > view.alarmedLevel) {
       view.alarmedLevel = level;
       this.raise(view, AlarmKind.News2, level, trigger, producedAt);
     }

@@ -201,12 +201,12 @@ export function formatSummary(s: Summary): string {
   out.push("");
   out.push(`Alarms: ${s.alarms.length} raised`);
   for (const a of s.alarms) {
-    const lat = a.latencyMs === null ? "NOT RECEIVED" : `${a.latencyMs} ms to ${a.receivedBy.length} doctor(s)`;
+    const lat = a.latencyMs === null ? "NOT RECEIVED" : `${a.latencyMs.toFixed(1)} ms to ${a.receivedBy.length} doctor(s)`;
     out.push(`  t=${(a.raisedAtMs / 1000).toFixed(1).padStart(6)} s  ${a.patient.padEnd(10)} ${a.kind.padEnd(5)} ${a.level.padEnd(10)} NEWS2 ${String(a.score).padStart(2)}  latency ${lat}`);
   }
   const l = s.alarmLatencyMs;
   if (l.receipts > 0) {
-    out.push(`  alarm latency (reading produced → doctor): p50 ${l.p50} ms, p95 ${l.p95} ms, max ${l.max} ms over ${l.receipts} receipts`);
+    out.push(`  alarm latency (reading produced → doctor): p50 ${l.p50!.toFixed(1)} ms, p95 ${l.p95!.toFixed(1)} ms, max ${l.max!.toFixed(1)} ms over ${l.receipts} receipts`);
   }
   out.push("");
   out.push("Patients (latest at the monitor):");
