@@ -1,0 +1,220 @@
+import { Forwarder, type FwFace, FwPacket } from "@ndn/fw";
+import { Data, Interest } from "@ndn/packet";
+
+import { AsyncQueue } from "../util/async-queue.js";
+import { ContentStore } from "./content-store.js";
+
+/** Which of the node layer's functions are on; each can be switched off to make a baseline. */
+export interface NodeLayerOptions {
+  /** Content Store capacity in packets; 0 turns caching off. @defaultValue 10000 */
+  csCapacity?: number;
+  /** Interest aggregation: an Interest matching a pending one is not forwarded again. @defaultValue true */
+  aggregation?: boolean;
+  /** Drop an Interest whose name and nonce were seen recently (a loop). @defaultValue true */
+  nonceGuard?: boolean;
+  /** How long a seen nonce is remembered, ms. @defaultValue 6000 */
+  deadNonceMs?: number;
+}
+
+/** Counters of a node layer. */
+export interface NodeLayerCounters {
+  csHits: number;
+  csMisses: number;
+  /** Interests not forwarded because an equal one was pending. */
+  aggregated: number;
+  /** Data copies sent to downstreams whose Interests were aggregated. */
+  aggregatedData: number;
+  /** Interests dropped as loops (duplicate name and nonce). */
+  loops: number;
+}
+
+interface Downstream {
+  out: AsyncQueue<FwPacket>;
+  token: unknown;
+}
+
+interface PendingEntry {
+  interest: Interest;
+  expires: number;
+  /** Downstreams after the first: the first is served by the forwarder's own PIT. */
+  more: Downstream[];
+}
+
+/**
+ * The node layer ndn-iomt adds around an NDNts forwarder, which has no Content Store, no Interest
+ * aggregation and no loop detection. Every face added through this object (links, producers,
+ * consumers) passes through the layer, which may answer an Interest from the Content Store, hold it
+ * behind an equal pending one, or drop it as a loop, and which stores every Data that passes and
+ * copies it to the downstreams it held.
+ *
+ * Pass it wherever NDNts takes a forwarder (`{ fw: node.fw }`); the best-route or multicast choice
+ * is made by the routes installed (one next hop, or all).
+ */
+export class NodeForwarder {
+  readonly inner: Forwarder;
+  readonly fw: Forwarder;
+  readonly cs: ContentStore;
+  private readonly aggregation: boolean;
+  private readonly nonceGuard: boolean;
+  private readonly deadNonceMs: number;
+  private readonly pending = new Map<string, PendingEntry[]>();
+  private readonly seenNonces = new Map<string, number>();
+  private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
+
+  constructor(opts: NodeLayerOptions = {}) {
+    this.inner = Forwarder.create();
+    this.cs = new ContentStore(opts.csCapacity ?? 10_000);
+    this.aggregation = opts.aggregation ?? true;
+    this.nonceGuard = opts.nonceGuard ?? true;
+    this.deadNonceMs = opts.deadNonceMs ?? 6000;
+    // A Forwarder whose addFace puts the layer in front of each face; everything else is the inner one's.
+    const addFace = (face: FwFace.RxTx | FwFace.RxTxDuplex, attrs?: FwFace.Attributes) => this.addFace(face, attrs);
+    const bound = new Map<PropertyKey, unknown>();
+    this.fw = new Proxy(this.inner, {
+      get: (target, prop) => {
+        if (prop === "addFace") {
+          return addFace;
+        }
+        const v = Reflect.get(target, prop, target);
+        if (typeof v !== "function") {
+          return v;
+        }
+        let b = bound.get(prop);
+        if (!b) {
+          b = v.bind(target);
+          bound.set(prop, b);
+        }
+        return b;
+      },
+    });
+  }
+
+  get counters(): NodeLayerCounters {
+    return { csHits: this.cs.hits, csMisses: this.cs.misses, ...this.counters_ };
+  }
+
+  private addFace(face: FwFace.RxTx | FwFace.RxTxDuplex, attrs?: FwFace.Attributes): FwFace {
+    // What the face sends: the forwarder's packets, and the layer's own (cached or aggregated Data).
+    const out = new AsyncQueue<FwPacket>();
+    const toFace = (fromFw: AsyncIterable<FwPacket>) => {
+      void (async () => {
+        for await (const pkt of fromFw) {
+          out.push(pkt);
+        }
+        out.close();
+      })();
+      return out;
+    };
+    const fromFace = (rx: AsyncIterable<FwPacket>) => this.filterRx(rx, out);
+    const wrapped: FwFace.RxTxDuplex = "duplex" in face ?
+      { attributes: face.attributes, duplex: (fromFw) => fromFace(face.duplex(toFace(fromFw))) } :
+      { attributes: face.attributes, duplex: (fromFw) => (void face.tx(toFace(fromFw)), fromFace(face.rx)) };
+    const fwFace = this.inner.addFace(wrapped, attrs);
+    fwFace.addEventListener("close", () => out.close());
+    return fwFace;
+  }
+
+  /** Packets from a face toward the forwarder. */
+  private async *filterRx(rx: AsyncIterable<FwPacket>, out: AsyncQueue<FwPacket>): AsyncIterable<FwPacket> {
+    for await (const pkt of rx) {
+      if (!FwPacket.isEncodable(pkt)) {
+        yield pkt; // cancellations and rejections pass untouched
+      } else if (pkt.l3 instanceof Interest) {
+        if (this.admitInterest(pkt.l3, pkt.token, out)) {
+          yield pkt;
+        }
+      } else {
+        if (pkt.l3 instanceof Data) {
+          this.onData(pkt.l3);
+        }
+        yield pkt;
+      }
+    }
+  }
+
+  /** @returns whether the Interest goes on to the forwarder. */
+  private admitInterest(interest: Interest, token: unknown, out: AsyncQueue<FwPacket>): boolean {
+    const now = Date.now();
+    // Like NFD, give an Interest its nonce on entering: copies sent on several faces share it.
+    interest.nonce ??= Interest.generateNonce();
+    if (this.nonceGuard) {
+      const key = `${interest.name.valueHex}:${interest.nonce}`;
+      const seen = this.seenNonces.get(key);
+      if (seen !== undefined && seen > now) {
+        ++this.counters_.loops;
+        return false;
+      }
+      this.seenNonces.set(key, now + this.deadNonceMs);
+      this.expireNonces(now);
+    }
+    const cached = this.cs.capacity > 0 ? this.cs.lookup(interest, now) : undefined;
+    if (cached) {
+      out.push(FwPacket.create(cached, token));
+      return false;
+    }
+    if (!this.aggregation) {
+      return true;
+    }
+    const key = interest.name.valueHex;
+    const list = this.pending.get(key) ?? [];
+    const same = list.find((e) => e.expires > now && e.interest.canBePrefix === interest.canBePrefix &&
+      e.interest.mustBeFresh === interest.mustBeFresh);
+    if (same) {
+      ++this.counters_.aggregated;
+      same.more.push({ out, token });
+      return false;
+    }
+    list.push({ interest, expires: now + interest.lifetime, more: [] });
+    this.pending.set(key, list.filter((e) => e.expires > now));
+    return true;
+  }
+
+  private onData(data: Data): void {
+    this.cs.insert(data);
+    if (!this.aggregation) {
+      return;
+    }
+    // Exact-name entries; CanBePrefix entries of shorter names are found by walking up the name.
+    for (let len = data.name.length; len >= 0; --len) {
+      const key = len === data.name.length ? data.name.valueHex : data.name.getPrefix(len).valueHex;
+      const list = this.pending.get(key);
+      if (!list) {
+        continue;
+      }
+      const rest = list.filter((e) => {
+        const satisfied = (len === data.name.length || e.interest.canBePrefix) && (!e.interest.mustBeFresh || data.freshnessPeriod > 0);
+        if (satisfied) {
+          for (const d of e.more) {
+            ++this.counters_.aggregatedData;
+            d.out.push(FwPacket.create(data, d.token));
+          }
+        }
+        return !satisfied;
+      });
+      if (rest.length === 0) {
+        this.pending.delete(key);
+      } else {
+        this.pending.set(key, rest);
+      }
+    }
+  }
+
+  private lastNonceSweep = 0;
+
+  /** Forget nonces past their time, at most once a second. */
+  private expireNonces(now: number): void {
+    if (now - this.lastNonceSweep < 1000) {
+      return;
+    }
+    this.lastNonceSweep = now;
+    for (const [key, until] of this.seenNonces) {
+      if (until <= now) {
+        this.seenNonces.delete(key);
+      }
+    }
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}

@@ -1,0 +1,120 @@
+import { consume, produce } from "@ndn/endpoint";
+import { Data, Interest } from "@ndn/packet";
+import { expect, test } from "vitest";
+
+import { Link } from "../src/network/mod.js";
+import { ContentStore, type NodeLayerOptions, NodeForwarder } from "../src/node/mod.js";
+import { VirtualClock } from "../src/sim/virtual-clock.js";
+
+/** consumer — router — producer, in virtual time. */
+function chain(routerOpts: NodeLayerOptions, producerFreshness = 60_000) {
+  const consumer = new NodeForwarder(routerOpts);
+  const router = new NodeForwarder(routerOpts);
+  const producer = new NodeForwarder(routerOpts);
+  const l1 = new Link("c", "r", { delayMs: 5 }, 1);
+  const l2 = new Link("r", "p", { delayMs: 5 }, 1);
+  consumer.fw.addFace(l1.faceA).addRoute("/p");
+  router.fw.addFace(l1.faceB);
+  router.fw.addFace(l2.faceA).addRoute("/p");
+  producer.fw.addFace(l2.faceB);
+  let served = 0;
+  const p = produce("/p", async (i) => (++served, new Data(i.name, Data.FreshnessPeriod(producerFreshness), new Uint8Array(100))), {
+    fw: producer.fw, concurrency: 100,
+  });
+  const get = (name: string, ...args: Interest.CtorArg[]) =>
+    consume(new Interest(name, Interest.Lifetime(1000), ...args), { fw: consumer.fw, retx: 0 }).then(() => true, () => false);
+  return { consumer, router, producer, l1, l2, get, served: () => served, close: () => (p.close(), l1[Symbol.dispose](), l2[Symbol.dispose]()) };
+}
+
+test("the Content Store answers a repeated Interest at the first node that has the Data", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const n = chain({});
+  const results: boolean[] = [];
+  setTimeout(async () => results.push(await n.get("/p/a")), 0);
+  setTimeout(async () => results.push(await n.get("/p/a")), 100);
+  await clock.advance(2000);
+  expect(results).toEqual([true, true]);
+  expect(n.served()).toBe(1);
+  expect(n.consumer.counters.csHits).toBe(1); // the consumer's own node had it
+  expect(n.l2.ab.counters.interests).toBe(1);
+  n.close();
+});
+
+test("MustBeFresh skips stale Data; CanBePrefix finds Data under the name", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const n = chain({}, 50);
+  const results: boolean[] = [];
+  setTimeout(async () => results.push(await n.get("/p/b")), 0);
+  setTimeout(async () => results.push(await n.get("/p/b", Interest.MustBeFresh)), 200);
+  setTimeout(async () => results.push(await n.get("/p", Interest.CanBePrefix)), 400);
+  await clock.advance(2000);
+  expect(results).toEqual([true, true, true]);
+  expect(n.served()).toBe(2); // the stale copy was not used for MustBeFresh
+  expect(n.consumer.counters.csHits).toBe(1); // /p with CanBePrefix found /p/b
+  n.close();
+});
+
+test("equal Interests from two consumers are aggregated: one goes upstream, both get the Data", async () => {
+  for (const aggregation of [true, false]) {
+    using clock = new VirtualClock({ epoch: 0 }).install();
+    const n = chain({ aggregation, csCapacity: 0 });
+    const results: boolean[] = [];
+    setTimeout(async () => results.push(await n.get("/p/c")), 0);
+    setTimeout(async () => results.push(await n.get("/p/c")), 1);
+    await clock.advance(2000);
+    expect(results).toEqual([true, true]);
+    expect(n.l1.ab.counters.interests).toBe(aggregation ? 1 : 2);
+    expect(n.consumer.counters.aggregated).toBe(aggregation ? 1 : 0);
+    n.close();
+  }
+});
+
+test("with caching off, nothing is cached", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const n = chain({ csCapacity: 0 });
+  const results: boolean[] = [];
+  setTimeout(async () => results.push(await n.get("/p/d")), 0);
+  setTimeout(async () => results.push(await n.get("/p/d")), 100);
+  await clock.advance(2000);
+  expect(results).toEqual([true, true]);
+  expect(n.served()).toBe(2);
+  n.close();
+});
+
+test("in a cycle with multicast routes, the nonce guard stops a looping Interest", async () => {
+  for (const nonceGuard of [true, false]) {
+    using clock = new VirtualClock({ epoch: 0 }).install();
+    const nodes = [0, 1, 2].map(() => new NodeForwarder({ nonceGuard, csCapacity: 0, aggregation: false }));
+    const links = [[0, 1], [1, 2], [2, 0]].map(([a, b]) => {
+      const l = new Link(`n${a}`, `n${b}`, { delayMs: 1 }, 1);
+      nodes[a!]!.fw.addFace(l.faceA).addRoute("/nowhere");
+      nodes[b!]!.fw.addFace(l.faceB).addRoute("/nowhere");
+      return l;
+    });
+    setTimeout(() => void consume(new Interest("/nowhere/x", Interest.Lifetime(50)), { fw: nodes[0]!.fw, retx: 0 }).catch(() => undefined), 0);
+    await clock.advance(200);
+    const interests = links.reduce((n, l) => n + l.ab.counters.interests + l.ba.counters.interests, 0);
+    if (nonceGuard) {
+      expect(interests).toBe(4); // n0 to n1 and n2; n1 and n2 to each other, where it dies
+      expect(nodes.reduce((n, x) => n + x.counters.loops, 0)).toBeGreaterThan(0);
+    } else {
+      expect(interests).toBeGreaterThan(20); // it circles until its lifetime ends
+    }
+    for (const l of links) {
+      l[Symbol.dispose]();
+    }
+  }
+});
+
+test("Content Store: least recently used goes first", () => {
+  const cs = new ContentStore(2);
+  const a = new Data("/a", Data.FreshnessPeriod(1000));
+  cs.insert(a, 0);
+  cs.insert(new Data("/b"), 0);
+  expect(cs.lookup(new Interest("/a"), 1)).toBe(a); // /a is now the most recent
+  cs.insert(new Data("/c"), 2);
+  expect(cs.lookup(new Interest("/b"), 3)).toBeUndefined();
+  expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 999)).toBe(a);
+  expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 1000)).toBeUndefined();
+  expect([cs.hits, cs.misses, cs.size]).toEqual([2, 2, 2]);
+});
