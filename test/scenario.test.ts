@@ -111,3 +111,21 @@ test("the same scenario runs in real time too, with the NDNts keychain", async (
   expect(summary.readings.verified + summary.readings.rejected + summary.readings.lost).toBe(summary.readings.published);
   expect(summary.alarms.some((a) => a.kind === "fall" && a.receivedBy.length === 2)).toBe(true);
 }, 30_000);
+
+test("modes: ndn aggregates the two doctors' equal alarm Interests; ip forwards each", async () => {
+  const topology = await readTopologyFile("test/fixtures/two-homes.conf");
+  const runs = new Map<string, Summary>();
+  for (const mode of ["ndn", "ndn-nocache", "ip"] as const) {
+    runs.set(mode, (await runScenario({ topology, durationMs: 6000, seed: 7, mode })).summary);
+  }
+  const at = (mode: string, node: string) => runs.get(mode)!.nodes.find((n) => n.node === node)!;
+  expect(runs.get("ndn")!.mode).toBe("ndn");
+  expect(at("ndn", "h").aggregated).toBeGreaterThan(0);
+  expect(at("ndn-nocache", "h").aggregated).toBeGreaterThan(0);
+  expect(at("ndn-nocache", "h").csHits).toBe(0);
+  expect(at("ip", "h")).toMatchObject({ aggregated: 0, csHits: 0 });
+  for (const s of runs.values()) {
+    expect(s.readings.verified).toBe(runs.get("ndn")!.readings.verified);
+    expect(s.alarms.every((a) => a.receivedBy.length === 2)).toBe(true);
+  }
+});

@@ -1,6 +1,7 @@
-import { Forwarder, type FwFace } from "@ndn/fw";
+import type { Forwarder, FwFace } from "@ndn/fw";
 import type { Name } from "@ndn/packet";
 
+import { type NodeLayerOptions, NodeForwarder } from "../node/mod.js";
 import type { Topology } from "../topology/mod.js";
 import { Link } from "./link.js";
 
@@ -12,22 +13,26 @@ interface Adjacency {
 }
 
 /**
- * A topology brought to life in one process: an NDNts forwarder per node, and an emulated link
- * (bandwidth, queue, delay, jitter, loss, MTU) per topology link. Routes for announced prefixes
- * are computed from the topology (shortest paths by delay), as ndnSIM's global routing does.
- * It runs on the global timers: in real time, or in simulated time under a virtual clock.
+ * A topology brought to life in one process: a node (an NDNts forwarder inside our node layer) per
+ * topology node, and an emulated link (bandwidth, queue, delay, jitter, loss, MTU) per topology
+ * link. Routes for announced prefixes are computed from the topology (shortest paths by delay), as
+ * ndnSIM's global routing does. It runs on the global timers: in real time, or in simulated time
+ * under a virtual clock.
  */
 export class EmulatedNetwork implements Disposable {
-  private readonly forwarders = new Map<string, Forwarder>();
+  readonly nodes = new Map<string, NodeForwarder>();
   private readonly adjacency = new Map<string, Adjacency[]>();
   /** Every link, in the order of the topology file. */
   readonly links: Link[] = [];
   private readonly announced: Array<{ node: string; prefix: Name }> = [];
 
-  /** @param seed - seed of the links' loss and jitter. */
-  constructor(readonly topology: Topology, seed = 1) {
+  /**
+   * @param seed - seed of the links' loss and jitter.
+   * @param nodeLayer - the node layer's functions at every node (the mode).
+   */
+  constructor(readonly topology: Topology, seed = 1, nodeLayer: NodeLayerOptions = {}) {
     for (const name of topology.nodes.keys()) {
-      this.forwarders.set(name, Forwarder.create());
+      this.nodes.set(name, new NodeForwarder(nodeLayer));
       this.adjacency.set(name, []);
     }
     for (const l of topology.links) {
@@ -51,13 +56,13 @@ export class EmulatedNetwork implements Disposable {
     return link;
   }
 
-  /** The forwarder of a node. */
+  /** The forwarder of a node, for its applications and faces. */
   fw(node: string): Forwarder {
-    const fw = this.forwarders.get(node);
-    if (!fw) {
+    const n = this.nodes.get(node);
+    if (!n) {
       throw new Error(`no node ${node} in ${this.topology.source}`);
     }
-    return fw;
+    return n.fw;
   }
 
   /**
@@ -111,8 +116,8 @@ export class EmulatedNetwork implements Disposable {
     for (const l of this.links) {
       l[Symbol.dispose]();
     }
-    for (const fw of this.forwarders.values()) {
-      fw.close();
+    for (const n of this.nodes.values()) {
+      n.close();
     }
   }
 }

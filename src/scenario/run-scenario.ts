@@ -3,6 +3,7 @@ import { ReadingPublisher } from "../gateway/mod.js";
 import { AlarmKind, LiveMonitor } from "../monitor/mod.js";
 import { devicePrefix, expectName, hospitalPrefix, monitorPrefix, patientPrefix, showName, type StreamId } from "../naming/mod.js";
 import { EmulatedNetwork } from "../network/mod.js";
+import type { NodeLayerOptions } from "../node/mod.js";
 import { deviceKit, type FhirBundle, MedicalDevice, Physiology, STREAMS, toFhirBundle } from "../sensors/mod.js";
 import { realTime, type TimeDriver, virtualTime } from "../sim/time-driver.js";
 import type { Topology, TopologyNode } from "../topology/mod.js";
@@ -25,6 +26,12 @@ export interface ScenarioOptions {
    * @defaultValue "virtual"
    */
   clock?: "virtual" | "real";
+  /**
+   * How the network forwards: `ndn` with caching and aggregation; `ndn-nocache` with aggregation
+   * only; `ip` with neither, so every consumer's request travels end to end, as unicast polling.
+   * @defaultValue "ndn"
+   */
+  mode?: ForwardingMode;
   /**
    * Where nodes keep their data (keys under `<dataDir>/nodes/<node>/keys`).
    * @defaultValue nothing written
@@ -59,6 +66,15 @@ export interface ScenarioResult {
   traces: Record<string, string>;
 }
 
+export type ForwardingMode = "ndn" | "ndn-nocache" | "ip";
+
+/** The node layer each mode runs (design.md: Simulation, modes). */
+export const MODES: Readonly<Record<ForwardingMode, NodeLayerOptions>> = {
+  ndn: {},
+  "ndn-nocache": { csCapacity: 0 },
+  ip: { csCapacity: 0, aggregation: false },
+};
+
 /** Start of every virtual-time run, so that timestamps (and certificate names) repeat. */
 export const SIMULATION_EPOCH = Date.UTC(2026, 0, 1);
 
@@ -73,7 +89,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   const virtual = (opts.clock ?? "virtual") === "virtual";
   using time: TimeDriver = virtual ? virtualTime(seed, SIMULATION_EPOCH) : realTime();
   const identities = virtual ? seededIdentities(seed, Date.now(), opts.dataDir) : keyChainIdentities(opts.dataDir);
-  using net = new EmulatedNetwork(topology, seed);
+  const mode = opts.mode ?? "ndn";
+  using net = new EmulatedNetwork(topology, seed, MODES[mode]);
   // Closed in reverse order of creation when the run ends (DisposableStack is not in Node 22).
   const opened: Disposable[] = [];
   const use = <T extends Disposable>(d: T): T => {
@@ -142,7 +159,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       simulatedMs: time.elapsed,
       wallMs: Number(process.hrtime.bigint() - wallStart) / 1e6,
       clock: virtual ? "virtual" : "real",
-      patients, forgers, monitors, doctors, links: net.links,
+      mode,
+      patients, forgers, monitors, doctors, net,
     });
     const alarms = new CsvTable(ALARM_COLUMNS);
     for (const d of doctors) {

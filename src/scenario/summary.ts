@@ -1,18 +1,19 @@
 import type { DoctorApp } from "../doctor/mod.js";
 import { AlarmKind, type LiveMonitor, type RejectionReason } from "../monitor/mod.js";
 import { patientPrefix, showName } from "../naming/mod.js";
-import type { Link } from "../network/mod.js";
+import type { EmulatedNetwork } from "../network/mod.js";
+import type { NodeLayerCounters } from "../node/mod.js";
 import type { Topology } from "../topology/mod.js";
 import { Tally } from "../util/tally.js";
 import type { Forger } from "./forgery.js";
-import type { PatientRecord } from "./run-scenario.js";
+import type { ForwardingMode, PatientRecord } from "./run-scenario.js";
 
 /** What a scenario run found: written as `summary.json` and printed for people. */
 export interface Summary {
   topology: string;
   seed: number;
-  /** Forwarding mode (issue 3 adds the others). */
-  mode: "ndn";
+  /** Forwarding mode: ndn, ndn-nocache or ip. */
+  mode: ForwardingMode;
   /** `virtual`: discrete-event simulation; `real`: real time. */
   clock: "virtual" | "real";
   /** How long the sensors published, ms. */
@@ -39,6 +40,8 @@ export interface Summary {
   patients: SummaryPatient[];
   /** Traffic of every link, per direction, over the whole run. */
   links: SummaryLink[];
+  /** What each node's layer did: Content Store hits and misses, aggregated Interests, loops dropped. */
+  nodes: Array<{ node: string } & NodeLayerCounters>;
 }
 
 export interface SummaryLink {
@@ -87,7 +90,8 @@ export interface SummaryInput {
   simulatedMs: number;
   wallMs: number;
   clock: "virtual" | "real";
-  links: readonly Link[];
+  mode: ForwardingMode;
+  net: EmulatedNetwork;
   patients: readonly PatientRecord[];
   forgers: readonly Forger[];
   monitors: ReadonlyMap<string, LiveMonitor>;
@@ -126,7 +130,7 @@ export function buildSummary(s: SummaryInput): Summary {
   return {
     topology: s.topology.source,
     seed: s.seed,
-    mode: "ndn",
+    mode: s.mode,
     clock: s.clock,
     durationMs: s.durationMs,
     simulatedSeconds: s.simulatedMs / 1000,
@@ -163,7 +167,8 @@ export function buildSummary(s: SummaryInput): Summary {
         vitals,
       };
     }),
-    links: s.links.flatMap((l) => [[l.a, l.b, l.ab.counters], [l.b, l.a, l.ba.counters]] as const).map(([from, to, c]) => ({
+    nodes: [...s.net.nodes].map(([node, n]) => ({ node, ...n.counters })),
+    links: s.net.links.flatMap((l) => [[l.a, l.b, l.ab.counters], [l.b, l.a, l.ba.counters]] as const).map(([from, to, c]) => ({
       from, to, packets: c.packets, bytes: c.bytes, interests: c.interests, data: c.data, drops: c.drops, lost: c.lost,
     })),
   };
@@ -190,7 +195,7 @@ export function formatSummary(s: Summary): string {
   const out: string[] = [];
   const r = s.readings;
   const speed = s.clock === "virtual" ? `, ${(s.simulatedSeconds / s.wallSeconds).toFixed(0)}× real time` : " (real time)";
-  out.push(`ndn-iomt simulation of ${s.topology}: ${formatDuration(s.durationMs)} of sensing, seed ${s.seed}`);
+  out.push(`ndn-iomt simulation of ${s.topology}: ${formatDuration(s.durationMs)} of sensing, seed ${s.seed}, mode ${s.mode}`);
   out.push(`  ${s.simulatedSeconds.toFixed(1)} s simulated in ${s.wallSeconds.toFixed(1)} s wall time${speed}`);
   out.push("");
   out.push(`Readings: ${r.published} published, ${r.verified} verified, ${r.rejected} rejected, ${r.lost} lost${r.unmonitored ? `, ${r.unmonitored} unmonitored` : ""}`);
