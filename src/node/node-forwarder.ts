@@ -58,6 +58,8 @@ export class NodeForwarder {
   private readonly nonceGuard: boolean;
   private readonly deadNonceMs: number;
   private readonly pending = new Map<string, PendingEntry[]>();
+  /** Pending entries with CanBePrefix: only when there are any must a Data's shorter prefixes be looked up. */
+  private prefixEntries = 0;
   private readonly seenNonces = new Map<string, number>();
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
 
@@ -145,8 +147,8 @@ export class NodeForwarder {
         return false;
       }
       this.seenNonces.set(key, now + this.deadNonceMs);
-      this.expireNonces(now);
     }
+    this.sweep(now);
     const cached = this.cs.capacity > 0 ? this.cs.lookup(interest, now) : undefined;
     if (cached) {
       out.push(FwPacket.create(cached, token));
@@ -165,7 +167,10 @@ export class NodeForwarder {
       return false;
     }
     list.push({ interest, expires: now + interest.lifetime, more: [] });
-    this.pending.set(key, list.filter((e) => e.expires > now));
+    this.prefixEntries += interest.canBePrefix ? 1 : 0;
+    const live = list.filter((e) => e.expires > now);
+    this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(live);
+    this.pending.set(key, live);
     return true;
   }
 
@@ -175,7 +180,8 @@ export class NodeForwarder {
       return;
     }
     // Exact-name entries; CanBePrefix entries of shorter names are found by walking up the name.
-    for (let len = data.name.length; len >= 0; --len) {
+    const shortest = this.prefixEntries > 0 ? 0 : data.name.length;
+    for (let len = data.name.length; len >= shortest; --len) {
       const key = len === data.name.length ? data.name.valueHex : data.name.getPrefix(len).valueHex;
       const list = this.pending.get(key);
       if (!list) {
@@ -191,6 +197,7 @@ export class NodeForwarder {
         }
         return !satisfied;
       });
+      this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(rest);
       if (rest.length === 0) {
         this.pending.delete(key);
       } else {
@@ -199,17 +206,26 @@ export class NodeForwarder {
     }
   }
 
-  private lastNonceSweep = 0;
+  private lastSweep = 0;
 
-  /** Forget nonces past their time, at most once a second. */
-  private expireNonces(now: number): void {
-    if (now - this.lastNonceSweep < 1000) {
+  /** Forget nonces and pending entries past their time, at most once a second. */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < 1000) {
       return;
     }
-    this.lastNonceSweep = now;
+    this.lastSweep = now;
     for (const [key, until] of this.seenNonces) {
       if (until <= now) {
         this.seenNonces.delete(key);
+      }
+    }
+    for (const [key, list] of this.pending) {
+      const live = list.filter((e) => e.expires > now);
+      this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(live);
+      if (live.length === 0) {
+        this.pending.delete(key);
+      } else if (live.length < list.length) {
+        this.pending.set(key, live);
       }
     }
   }
@@ -217,4 +233,12 @@ export class NodeForwarder {
   close(): void {
     this.inner.close();
   }
+}
+
+function countPrefixEntries(list: readonly PendingEntry[]): number {
+  let n = 0;
+  for (const e of list) {
+    n += e.interest.canBePrefix ? 1 : 0;
+  }
+  return n;
 }
