@@ -1,6 +1,7 @@
-import { L3Face, Transport } from "@ndn/l3face";
-import { TT as l3TT } from "@ndn/packet";
-import { Decoder } from "@ndn/tlv";
+import type { FwFace } from "@ndn/fw";
+import { FwPacket } from "@ndn/fw";
+import { Data, Interest } from "@ndn/packet";
+import { Encoder } from "@ndn/tlv";
 
 import { AsyncQueue } from "../util/async-queue.js";
 import { Random } from "../util/random.js";
@@ -11,22 +12,22 @@ export interface LinkParams {
   delayMs: number;
   /** Delay variation (normal, sd = jitter), ms; never reorders packets. @defaultValue 0 */
   jitterMs?: number;
-  /** Loss rate on the wire, 0..1. @defaultValue 0 */
+  /** Loss rate on the wire, 0..1, per frame. @defaultValue 0 */
   loss?: number;
-  /** Bandwidth, Mbit/s; undefined: packets serialize instantly. */
+  /** Bandwidth, Mbit/s; undefined: frames serialize instantly. */
   bandwidthMbps?: number;
   /**
    * Drop-tail queue capacity, packets waiting behind the one on the wire.
    * @defaultValue 100 (ns-3's DropTail default) when there is a bandwidth, else unbounded
    */
   maxQueueSize?: number;
-  /** MTU in octets; larger packets are fragmented with NDNLPv2. @defaultValue 8800 (NFD's limit) */
+  /** MTU in octets; a larger packet crosses as NDNLPv2 fragments. @defaultValue 8800 (NFD's limit) */
   mtu?: number;
 }
 
 /** Counters of one direction of a link. */
 export interface DirectionCounters {
-  /** Packets put on the wire, by kind, and their octets. */
+  /** Frames put on the wire and their octets; Interests and Data among them (packets, not fragments). */
   packets: number;
   bytes: number;
   interests: number;
@@ -35,7 +36,7 @@ export interface DirectionCounters {
   dataBytes: number;
   /** Packets dropped at the tail of a full queue. */
   drops: number;
-  /** Packets lost on the wire (the loss rate), or sent while the link was down. */
+  /** Packets lost on the wire (a fragment lost loses its packet), or sent while the link was down. */
   lost: number;
   /** Total and largest time packets waited in the queue, ms. */
   queueDelayMs: number;
@@ -46,29 +47,52 @@ export function newCounters(): DirectionCounters {
   return { packets: 0, bytes: 0, interests: 0, interestBytes: 0, data: 0, dataBytes: 0, drops: 0, lost: 0, queueDelayMs: 0, maxQueueDelayMs: 0 };
 }
 
+/** NDNLPv2 header of one fragment: LpPacket, Sequence, FragIndex, FragCount and Fragment TLV headers. */
+const LP_FRAGMENT_OVERHEAD = 24;
+
+/** Wire sizes of packets, computed once per packet object (a Data crosses many links unchanged). */
+const wireSizes = new WeakMap<object, number>();
+
+/** The size of a packet on the wire, octets. */
+export function wireSize(l3: object): number {
+  let size = wireSizes.get(l3);
+  if (size === undefined) {
+    size = l3 instanceof Interest || l3 instanceof Data ? Encoder.encode(l3).length : 0;
+    wireSizes.set(l3, size);
+  }
+  return size;
+}
+
 /**
  * One direction of an emulated link: a drop-tail queue in front of a wire with a bandwidth
  * (serialization delay), then propagation delay with jitter and random loss. Uses the global
  * timers, so it runs in real time or, under a virtual clock, in simulated time.
+ *
+ * It carries the forwarders' packet objects and accounts each at its wire size: encoding and
+ * decoding at every hop was most of a simulation's cost, and changes nothing it measures. A packet
+ * above the MTU is accounted as the NDNLPv2 fragments it would be: each serialized, and each
+ * subject to loss.
  */
-class LinkDirection {
+export class LinkDirection {
   readonly counters = newCounters();
-  private readonly queue: Array<{ wire: Uint8Array; since: number }> = [];
+  private readonly queue: Array<{ pkt: FwPacket; since: number }> = [];
   private busy = false;
   private lastArrival = 0;
   private readonly maxQueue: number;
-  up = true;
+  private readonly mtu: number;
+  private up = true;
 
   constructor(
     private readonly params: LinkParams,
     private readonly random: Random,
     /** Delivers a packet at the far end. */
-    private readonly deliver: (wire: Uint8Array) => void,
+    private readonly deliver: (pkt: FwPacket) => void,
   ) {
     this.maxQueue = params.maxQueueSize ?? (params.bandwidthMbps === undefined ? Infinity : 100);
+    this.mtu = params.mtu ?? 8800;
   }
 
-  send(wire: Uint8Array): void {
+  send(pkt: FwPacket): void {
     if (!this.up) {
       ++this.counters.lost;
       return;
@@ -77,7 +101,7 @@ class LinkDirection {
       ++this.counters.drops;
       return;
     }
-    this.queue.push({ wire, since: Date.now() });
+    this.queue.push({ pkt, since: Date.now() });
     if (!this.busy) {
       this.transmitNext();
     }
@@ -99,23 +123,30 @@ class LinkDirection {
       return;
     }
     this.busy = true;
-    const { wire, since } = next;
+    const { pkt, since } = next;
     const waited = Date.now() - since;
     this.counters.queueDelayMs += waited;
     this.counters.maxQueueDelayMs = Math.max(this.counters.maxQueueDelayMs, waited);
-    this.count(wire);
+    const size = wireSize(pkt.l3);
+    const frames = size <= this.mtu ? 1 : Math.ceil(size / (this.mtu - LP_FRAGMENT_OVERHEAD));
+    const octets = frames === 1 ? size : size + frames * LP_FRAGMENT_OVERHEAD;
+    this.count(pkt.l3, frames, octets);
     const { bandwidthMbps } = this.params;
-    const serializationMs = bandwidthMbps === undefined ? 0 : (wire.length * 8) / (bandwidthMbps * 1000);
+    const serializationMs = bandwidthMbps === undefined ? 0 : (octets * 8) / (bandwidthMbps * 1000);
     if (serializationMs > 0) {
-      setTimeout(() => this.onWire(wire), serializationMs);
+      setTimeout(() => this.onWire(pkt, frames), serializationMs);
     } else {
-      this.onWire(wire);
+      this.onWire(pkt, frames);
     }
   }
 
   /** The last bit is on the wire: propagate it, and start the next packet. */
-  private onWire(wire: Uint8Array): void {
-    if (!this.up || this.random.next() < (this.params.loss ?? 0)) {
+  private onWire(pkt: FwPacket, frames: number): void {
+    let lost = !this.up;
+    for (let i = 0; i < frames && !lost; ++i) {
+      lost = this.random.next() < (this.params.loss ?? 0);
+    }
+    if (lost) {
       ++this.counters.lost;
     } else {
       const jitter = this.params.jitterMs ? Math.max(0, this.random.normal(0, this.params.jitterMs)) : 0;
@@ -124,140 +155,63 @@ class LinkDirection {
       this.lastArrival = arrival;
       const delay = arrival - Date.now();
       if (delay > 0) {
-        setTimeout(() => this.deliver(wire), delay);
+        setTimeout(() => this.deliver(pkt), delay);
       } else {
-        this.deliver(wire);
+        this.deliver(pkt);
       }
     }
     this.transmitNext();
   }
 
-  /** Kind of the packet the last first fragment began, for the fragments that follow it. */
-  private fragmentedType = 0;
-
-  private count(wire: Uint8Array): void {
+  private count(l3: unknown, frames: number, octets: number): void {
     const c = this.counters;
-    ++c.packets;
-    c.bytes += wire.length;
-    let type = networkLayerType(wire);
-    if (type === CONTINUATION) {
-      type = this.fragmentedType;
-    } else {
-      this.fragmentedType = type;
-      c.interests += type === l3TT.Interest ? 1 : 0;
-      c.data += type === l3TT.Data ? 1 : 0;
+    c.packets += frames;
+    c.bytes += octets;
+    if (l3 instanceof Interest) {
+      ++c.interests;
+      c.interestBytes += octets;
+    } else if (l3 instanceof Data) {
+      ++c.data;
+      c.dataBytes += octets;
     }
-    c.interestBytes += type === l3TT.Interest ? wire.length : 0;
-    c.dataBytes += type === l3TT.Data ? wire.length : 0;
   }
 }
 
-const TT_LP_PACKET = 0x64;
-const TT_LP_FRAGMENT = 0x50;
-const TT_LP_FRAG_INDEX = 0x52;
-/** Marks a frame that continues the packet of the frame before it (a later NDNLPv2 fragment). */
-const CONTINUATION = -1;
-
-/**
- * The TLV-TYPE of the network-layer packet a frame carries, looking inside NDNLPv2;
- * CONTINUATION for a fragment after the first; 0 when the frame is not TLV.
- */
-function networkLayerType(wire: Uint8Array): number {
-  try {
-    const outer = new Decoder(wire).read();
-    if (outer.type !== TT_LP_PACKET) {
-      return outer.type;
-    }
-    const d = new Decoder(outer.value);
-    let type = 0;
-    while (!d.eof) {
-      const field = d.read();
-      if (field.type === TT_LP_FRAG_INDEX && field.nni !== 0) {
-        return CONTINUATION;
-      }
-      if (field.type === TT_LP_FRAGMENT) {
-        type = peekType(field.value);
-      }
-    }
-    return type;
-  } catch {
-    return 0;
-  }
-}
-
-/** The TLV-TYPE at the start of `b`, which may be only the beginning of a TLV. */
-function peekType(b: Uint8Array): number {
-  const first = b[0] ?? 0;
-  if (first < 253) {
-    return first;
-  }
-  return first === 253 ? ((b[1] ?? 0) << 8) | (b[2] ?? 0) : 0;
-}
-
-/** The end of a link a forwarder sees: an NDNts transport whose frames cross a LinkDirection. */
-class LinkTransport extends Transport {
-  readonly rx: AsyncQueue<Decoder.Tlv>;
+/** The end of a link a forwarder sees: a face whose packets cross a LinkDirection. */
+class LinkEnd implements FwFace.RxTx {
+  readonly rx = new AsyncQueue<FwPacket>();
   sendTo?: LinkDirection;
 
-  constructor(describe: string, private readonly mtuOctets: number) {
-    super({ describe });
-    this.rx = new AsyncQueue();
-  }
+  constructor(readonly attributes: FwFace.Attributes) {}
 
-  override get mtu(): number {
-    return this.mtuOctets;
-  }
-
-  /** A frame arrived from the wire. A frame that is not TLV is dropped here and counted. */
-  receive(wire: Uint8Array, onMalformed: () => void): void {
-    try {
-      this.rx.push(new Decoder(wire).read());
-    } catch {
-      onMalformed();
+  async tx(iterable: AsyncIterable<FwPacket>): Promise<void> {
+    for await (const pkt of iterable) {
+      if (FwPacket.isEncodable(pkt)) {
+        this.sendTo!.send(pkt);
+      }
     }
-  }
-
-  async tx(iterable: AsyncIterable<Uint8Array>): Promise<void> {
-    for await (const wire of iterable) {
-      this.sendTo!.send(wire);
-    }
-  }
-
-  close(): void {
-    this.rx.close();
   }
 }
 
-/**
- * A point-to-point link between two forwarders' faces, each an NDNts L3Face (NDNLPv2: fragmentation
- * above the MTU, malformed frames dropped and counted).
- */
+/** A point-to-point link between two forwarders. */
 export class Link implements Disposable {
   readonly ab: LinkDirection;
   readonly ba: LinkDirection;
-  /** The L3Faces at A and B, to add to their forwarders. */
-  readonly faceA: L3Face;
-  readonly faceB: L3Face;
-  /** Frames each end received that were not valid packets, dropped. */
-  readonly malformed = { a: 0, b: 0 };
+  /** The faces at A and B, to add to their forwarders. */
+  readonly faceA: FwFace.RxTx;
+  readonly faceB: FwFace.RxTx;
 
   constructor(readonly a: string, readonly b: string, params: LinkParams, seed: number) {
-    const mtu = params.mtu ?? 8800;
-    const ta = new LinkTransport(`${a}→${b}`, mtu);
-    const tb = new LinkTransport(`${b}→${a}`, mtu);
-    this.ab = new LinkDirection(params, Random.derive(seed, `link ${a}>${b}`), (w) => tb.receive(w, () => ++this.malformed.b));
-    this.ba = new LinkDirection(params, Random.derive(seed, `link ${b}>${a}`), (w) => ta.receive(w, () => ++this.malformed.a));
-    ta.sendTo = this.ab;
-    tb.sendTo = this.ba;
-    const lp = { mtu, keepAlive: false as const };
-    this.faceA = new L3Face(ta, { describe: `${a}→${b}` }, lp);
-    this.faceB = new L3Face(tb, { describe: `${b}→${a}` }, lp);
-    this.faceA.addEventListener("rxerror", () => void ++this.malformed.a);
-    this.faceB.addEventListener("rxerror", () => void ++this.malformed.b);
-    this.transports = [ta, tb];
+    const ea = new LinkEnd({ describe: `${a}→${b}` });
+    const eb = new LinkEnd({ describe: `${b}→${a}` });
+    // The receiving forwarder gets its own FwPacket: PIT tokens are per hop, as NDNLPv2 carries them.
+    this.ab = new LinkDirection(params, Random.derive(seed, `link ${a}>${b}`), (p) => eb.rx.push(FwPacket.create(p.l3, p.token)));
+    this.ba = new LinkDirection(params, Random.derive(seed, `link ${b}>${a}`), (p) => ea.rx.push(FwPacket.create(p.l3, p.token)));
+    ea.sendTo = this.ab;
+    eb.sendTo = this.ba;
+    this.faceA = ea;
+    this.faceB = eb;
   }
-
-  private readonly transports: LinkTransport[];
 
   /** Take the link down or up, both directions. */
   setUp(up: boolean): void {
@@ -266,8 +220,7 @@ export class Link implements Disposable {
   }
 
   [Symbol.dispose](): void {
-    for (const t of this.transports) {
-      t.close();
-    }
+    (this.faceA as LinkEnd).rx.close();
+    (this.faceB as LinkEnd).rx.close();
   }
 }

@@ -47,24 +47,31 @@ export function deriveEcdsaKeyPair(seed: number, label: string): EcdsaKeyPair {
  * Sign with ECDSA P-256, returning the DER signature NDN uses, always 71 octets long.
  *
  * ECDSA picks a random nonce, so a signature's DER length varies (70-72 octets) and with it every
- * signed packet's size: the traffic a simulation measures would then differ from run to run. We
- * normalise s to the lower of s and n-s (both verify), and sign again until r needs its leading zero
- * octet and s fills 32 octets: about two signatures on average, for sizes that never vary.
+ * signed packet's size: the traffic a simulation measures would then differ from run to run. Both
+ * (r, s) and (r, n-s) verify, and exactly one of s and n-s has its top bit set (needing a leading
+ * zero octet in DER). We pick the one that makes r and s take 33+32 or 32+33 octets: 71 in all.
+ * Only when r is below 2^248 (once in 256) is a new signature needed.
  */
 export function signEcdsaFixedLength(privateKey: KeyObject, input: Uint8Array): Uint8Array {
   for (;;) {
     const rs = cryptoSign("sha256", input, { key: privateKey, dsaEncoding: "ieee-p1363" });
     const r = rs.subarray(0, 32);
+    if (r[0] === 0) {
+      continue;
+    }
+    const rHigh = (r[0]! & 0x80) !== 0;
     let s = BigInt(`0x${rs.subarray(32).toString("hex")}`);
-    if (s > N >> 1n) {
+    // r with a leading zero (33 octets) wants s of 32 octets: below 2^255; else s at or above 2^255.
+    const sHigh = s >= 1n << 255n;
+    if (sHigh === rHigh) {
       s = N - s;
     }
     const sBytes = Buffer.from(s.toString(16).padStart(64, "0"), "hex");
-    if ((r[0]! & 0x80) === 0 || sBytes[0] === 0) {
+    if (sBytes[0] === 0) {
       continue;
     }
-    // SEQUENCE { INTEGER 0x00||r (33), INTEGER s (32) }
-    return Uint8Array.from([0x30, 69, 0x02, 33, 0x00, ...r, 0x02, 32, ...sBytes]);
+    const der = [0x30, 69, 0x02, rHigh ? 33 : 32, ...(rHigh ? [0x00] : []), ...r, 0x02, rHigh ? 32 : 33, ...(rHigh ? [] : [0x00]), ...sBytes];
+    return Uint8Array.from(der);
   }
 }
 
