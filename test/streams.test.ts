@@ -4,7 +4,7 @@ import { SequenceNum } from "@ndn/naming-convention2";
 import { Data, Name } from "@ndn/packet";
 import { expect, test } from "vitest";
 
-import { StreamFollower, StreamProducer } from "../src/streams/mod.js";
+import { ConsumerFace, StreamFollower, StreamProducer } from "../src/streams/mod.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,8 +17,7 @@ async function follow(opts: { loss: number; count: number; intervalMs: number; l
   using producer = new StreamProducer({ fw: fwB, prefix, bufferSize: opts.bufferSize });
   const got = new Set<number>();
   const lost: number[] = [];
-  using follower = new StreamFollower({
-    fw: fwA, prefix, window: 3, lifetimeMs: opts.lifetimeMs, maxRetries: opts.maxRetries,
+  using follower = new StreamFollower({ face: new ConsumerFace(fwA), prefix, window: 3, lifetimeMs: opts.lifetimeMs, maxRetries: opts.maxRetries,
     onData: (data, seq) => {
       expect(data.name.get(-1)!.equals(SequenceNum.create(seq))).toBe(true);
       got.add(seq);
@@ -59,7 +58,7 @@ test("a packet the producer no longer has is given up as lost after its retries"
   }
   const got: number[] = [];
   const lost: number[] = [];
-  using follower = new StreamFollower({ fw, prefix, window: 5, lifetimeMs: 50, maxRetries: 1, onData: (_d, s) => got.push(s), onLost: (s) => lost.push(s) });
+  using follower = new StreamFollower({ face: new ConsumerFace(fw), prefix, window: 5, lifetimeMs: 50, maxRetries: 1, onData: (_d, s) => got.push(s), onLost: (s) => lost.push(s) });
   const deadline = Date.now() + 3000;
   while (lost.length < 3 && Date.now() < deadline) {
     await sleep(20);
@@ -75,7 +74,7 @@ test("a packet published out of order is served as soon as it is published", asy
   const prefix = new Name("/ooo");
   using producer = new StreamProducer({ fw, prefix });
   const got: number[] = [];
-  using follower = new StreamFollower({ fw, prefix, window: 3, lifetimeMs: 5000, onData: (_d, s) => got.push(s) });
+  using follower = new StreamFollower({ face: new ConsumerFace(fw), prefix, window: 3, lifetimeMs: 5000, onData: (_d, s) => got.push(s) });
   producer.publish(1, new Data(prefix.append(SequenceNum, 1)));
   await sleep(50);
   producer.publish(0, new Data(prefix.append(SequenceNum, 0)));
@@ -89,7 +88,7 @@ test("the producer does not hold Interests far ahead of the stream", async () =>
   const prefix = new Name("/ahead");
   using producer = new StreamProducer({ fw, prefix, maxAhead: 2 });
   const got: number[] = [];
-  using follower = new StreamFollower({ fw, prefix, startSeq: 10, window: 1, lifetimeMs: 100, onData: (_d, s) => got.push(s) });
+  using follower = new StreamFollower({ face: new ConsumerFace(fw), prefix, startSeq: 10, window: 1, lifetimeMs: 100, onData: (_d, s) => got.push(s) });
   await sleep(350);
   expect(follower.counters.interests).toBeGreaterThanOrEqual(3); // answered with nothing at once, asked again
   producer.publish(10, new Data(prefix.append(SequenceNum, 10)));

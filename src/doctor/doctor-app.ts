@@ -3,7 +3,7 @@ import type { Data, Name } from "@ndn/packet";
 
 import { alarmStreamPrefix } from "../naming/mod.js";
 import { Alarm, type RejectionReason } from "../monitor/mod.js";
-import { StreamFollower } from "../streams/mod.js";
+import { ConsumerFace, StreamFollower } from "../streams/mod.js";
 import { trustFailureOf, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { Tally } from "../util/tally.js";
@@ -33,14 +33,16 @@ export interface ReceivedAlarm {
 
 /** A doctor's application: follows the alarm streams of the patients in the doctor's care. */
 export class DoctorApp implements Disposable {
+  private readonly face: ConsumerFace;
   private readonly followers: StreamFollower[];
   private verifying = 0;
   public readonly received: ReceivedAlarm[] = [];
   public readonly rejected = new Tally<RejectionReason>();
 
   constructor(private readonly opts: DoctorAppOptions) {
+    this.face = new ConsumerFace(opts.fw, `doctor ${opts.doctor}`);
     this.followers = opts.patients.map((pid) => new StreamFollower({
-      fw: opts.fw,
+      face: this.face,
       prefix: alarmStreamPrefix(opts.hospital, pid),
       window: 2,
       // Alarms are rare: a long-lived Interest waits at the monitor for the next one.
@@ -88,5 +90,6 @@ export class DoctorApp implements Disposable {
     for (const f of this.followers) {
       f[Symbol.dispose]();
     }
+    this.face[Symbol.dispose]();
   }
 }

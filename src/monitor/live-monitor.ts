@@ -3,7 +3,7 @@ import { Data, type Name } from "@ndn/packet";
 
 import { alarmName, alarmStreamPrefix, expectName, showName, type StreamId, streamPrefix } from "../naming/mod.js";
 import { Reading } from "../sensors/mod.js";
-import { StreamFollower, type StreamFollowerOptions, StreamProducer } from "../streams/mod.js";
+import { ConsumerFace, StreamFollower, type StreamFollowerOptions, StreamProducer } from "../streams/mod.js";
 import { type Identity, type TrustFailure, trustFailureOf, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { Tally } from "../util/tally.js";
@@ -88,6 +88,7 @@ const NEWS2_SOURCES = {
  * reported), publishes a signed alarm under `/<hospital>/alarm/<pid>`.
  */
 export class LiveMonitor implements Disposable {
+  private readonly face: ConsumerFace;
   private readonly followers: StreamFollower[] = [];
   private readonly alarmStreams = new Map<string, StreamProducer>();
   private readonly views = new Map<string, PatientState>();
@@ -97,6 +98,7 @@ export class LiveMonitor implements Disposable {
   public readonly rejected = new Tally<RejectionReason>();
 
   constructor(private readonly opts: LiveMonitorOptions) {
+    this.face = new ConsumerFace(opts.fw, `monitor ${opts.hospital}`);
     for (const p of opts.patients) {
       this.views.set(p.pid, { pid: p.pid, latest: {}, alarmedLevel: 0, nextAlarm: 0, alarmQueue: Promise.resolve(), onOxygen: p.onOxygen ?? false });
       this.alarmStreams.set(p.pid, new StreamProducer({ fw: opts.fw, prefix: alarmStreamPrefix(opts.hospital, p.pid) }));
@@ -106,7 +108,7 @@ export class LiveMonitor implements Disposable {
           const prefix = streamPrefix(opts.hospital, p.pid, did, stream);
           this.followers.push(new StreamFollower({
             ...opts.follower,
-            fw: opts.fw,
+            face: this.face,
             prefix,
             window,
             // Interests for readings not made yet wait at the gateway: outlive the window's span.
@@ -221,5 +223,6 @@ export class LiveMonitor implements Disposable {
     for (const s of this.alarmStreams.values()) {
       s[Symbol.dispose]();
     }
+    this.face[Symbol.dispose]();
   }
 }

@@ -1,12 +1,12 @@
-import { consume } from "@ndn/endpoint";
-import type { Forwarder } from "@ndn/fw";
 import { SequenceNum } from "@ndn/naming-convention2";
 import { type Data, Interest, type Name } from "@ndn/packet";
 
 import { showName } from "../naming/mod.js";
+import type { ConsumerFace } from "./consumer-face.js";
 
 export interface StreamFollowerOptions {
-  fw: Forwarder;
+  /** The face Interests leave from; one face may serve many followers. */
+  face: ConsumerFace;
   /** The stream: Interests are for `<prefix>/seq=<n>`. */
   prefix: Name;
   /** First sequence number to fetch. @defaultValue 0 */
@@ -38,7 +38,7 @@ export interface StreamFollowerOptions {
  * numbers, recovering from lost Interests and Data by retransmission on timeout.
  */
 export class StreamFollower implements Disposable {
-  private readonly abort = new AbortController();
+  private stopped = false;
   private readonly opts: Required<Omit<StreamFollowerOptions, "onLost">> & Pick<StreamFollowerOptions, "onLost">;
   private next: number;
   private inFlight = 0;
@@ -53,7 +53,7 @@ export class StreamFollower implements Disposable {
   }
 
   private fill(): void {
-    while (this.inFlight < this.opts.window && !this.abort.signal.aborted) {
+    while (this.inFlight < this.opts.window && !this.stopped) {
       void this.fetch(this.next++, 0);
     }
   }
@@ -61,16 +61,16 @@ export class StreamFollower implements Disposable {
   private async fetch(seq: number, retries: number): Promise<void> {
     ++this.inFlight;
     ++this.counters.interests;
-    const { fw, prefix, lifetimeMs } = this.opts;
+    const { face, prefix, lifetimeMs } = this.opts;
     const interest = new Interest(prefix.append(SequenceNum, seq), Interest.Lifetime(lifetimeMs));
     let data: Data | undefined;
     try {
-      data = await consume(interest, { fw, retx: 0, signal: this.abort.signal, describe: `follow ${showName(prefix)}` });
+      data = await face.express(interest);
     } catch {
-      // timeout or abort: decided below
+      // timeout, or the face closed: decided below
     }
     --this.inFlight;
-    if (this.abort.signal.aborted) {
+    if (this.stopped) {
       return;
     }
     if (!data && (seq > this.newest || retries < this.opts.maxRetries)) {
@@ -95,6 +95,6 @@ export class StreamFollower implements Disposable {
   }
 
   [Symbol.dispose](): void {
-    this.abort.abort();
+    this.stopped = true;
   }
 }

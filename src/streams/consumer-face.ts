@@ -1,0 +1,64 @@
+import type { Forwarder, FwFace } from "@ndn/fw";
+import { FwPacket } from "@ndn/fw";
+import { Data, type Interest } from "@ndn/packet";
+
+import { AsyncQueue } from "../util/async-queue.js";
+
+interface Pending {
+  resolve: (data: Data) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * One long-lived face for expressing many Interests. NDNts's `consume()` adds a face to the
+ * forwarder for every Interest, which costs more than the exchange itself when a consumer follows
+ * hundreds of streams; this face stays, and matches Data to Interests by PIT token.
+ */
+export class ConsumerFace implements Disposable {
+  private readonly rx = new AsyncQueue<FwPacket>();
+  private readonly pending = new Map<number, Pending>();
+  private nextToken = 1;
+  private readonly face: FwFace;
+
+  constructor(fw: Forwarder, describe = "consumer") {
+    this.face = fw.addFace({
+      rx: this.rx,
+      tx: async (iterable) => {
+        for await (const pkt of iterable) {
+          if (pkt.l3 instanceof Data && typeof pkt.token === "number") {
+            const p = this.pending.get(pkt.token);
+            if (p) {
+              this.pending.delete(pkt.token);
+              clearTimeout(p.timer);
+              p.resolve(pkt.l3);
+            }
+          }
+        }
+      },
+    }, { describe, local: true });
+  }
+
+  /** Express an Interest; resolves with its Data, rejects when its lifetime ends first. */
+  express(interest: Interest): Promise<Data> {
+    const token = this.nextToken++;
+    return new Promise<Data>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(token);
+        reject(new Error("Interest timed out"));
+      }, interest.lifetime);
+      this.pending.set(token, { resolve, reject, timer });
+      this.rx.push(FwPacket.create(interest, token));
+    });
+  }
+
+  [Symbol.dispose](): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error("consumer face closed"));
+    }
+    this.pending.clear();
+    this.rx.close();
+    this.face.close();
+  }
+}
