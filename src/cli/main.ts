@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 
 import { AlarmKind, news2 } from "../monitor/mod.js";
 import { nameFromUri, parseName } from "../naming/mod.js";
-import { type ForwardingMode, formatSummary, MODES, runScenario } from "../scenario/mod.js";
+import { type ForwardingMode, formatSummary, MODES, readScenarioFile, runScenario } from "../scenario/mod.js";
 import { checkNameInTopology, readTopologyFile } from "../topology/mod.js";
 import { parseDuration } from "../util/duration.js";
 
@@ -21,19 +21,21 @@ const program = new Command("iomt")
 program.command("simulate")
   .description("run a home-hospital scenario and report readings, alarms and NEWS2 per patient")
   .option("--topology <file>", "topology in the Mini-NDN format with roles", DEFAULT_TOPOLOGY)
+  .option("--scenario <file>", "episodes and network events to add (docs/scenarios.md)")
   .option("--duration <time>", "how long the sensors publish, in scenario time (e.g. 30s, 10m, 2h)", durationArg, 600_000)
   .option("--seed <n>", "seed of every random choice", intArg, 1)
   .option("--out <dir>", "output folder (default: results/run-<time>)")
   .addOption(new Option("--mode <mode>", "ndn: caching and aggregation; ndn-nocache: aggregation only; ip: neither").choices(Object.keys(MODES)).default("ndn"))
   .addOption(new Option("--clock <clock>", "virtual: simulated time, as fast as the CPU allows; real: real time").choices(["virtual", "real"]).default("virtual"))
   .option("--quiet", "print only the summary")
-  .action(async (o: { topology: string; duration: number; seed: number; out?: string; mode: ForwardingMode; clock: "virtual" | "real"; quiet?: boolean }) => {
+  .action(async (o: { topology: string; scenario?: string; duration: number; seed: number; out?: string; mode: ForwardingMode; clock: "virtual" | "real"; quiet?: boolean }) => {
     const topology = await readTopologyFile(o.topology);
+    const script = o.scenario === undefined ? undefined : await readScenarioFile(o.scenario, topology);
     const out = o.out ?? path.join(PACKAGE_ROOT, "results", `run-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`);
     await mkdir(out, { recursive: true });
     const tty = process.stderr.isTTY && !o.quiet;
     const { summary, observations, traces } = await runScenario({
-      topology, durationMs: o.duration, seed: o.seed, dataDir: out, clock: o.clock, mode: o.mode,
+      topology, script, durationMs: o.duration, seed: o.seed, dataDir: out, clock: o.clock, mode: o.mode,
       onProgress: tty ? (t, total) => process.stderr.write(`\r${progressBar(t, total)}`) : undefined,
       onAlarm: o.quiet ? undefined : (a) => {
         const what = a.alarm.kind === AlarmKind.Fall ? "fall" : `NEWS2 ${a.alarm.score}`;

@@ -1,2 +1,3 @@
 export * from "./run-scenario.js";
 export * from "./summary.js";
+export * from "./scenario-file.js";

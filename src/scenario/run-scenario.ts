@@ -11,6 +11,7 @@ import { ALARM_COLUMNS, CsvTable, LinkTracer, READING_COLUMNS } from "../trace/m
 import { CertificateServer, fetchCertificateOverNdn, type Identity, TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { Forger } from "./forgery.js";
+import type { NetworkEvent, ScenarioScript } from "./scenario-file.js";
 import { type IdentityProvider, keyChainIdentities, seededIdentities } from "./identities.js";
 import { buildSummary, sum, type Summary } from "./summary.js";
 
@@ -43,6 +44,8 @@ export interface ScenarioOptions {
    * @defaultValue 8000
    */
   drainMs?: number;
+  /** Episodes and network events to add to the topology's own. */
+  script?: ScenarioScript;
   /** Called every second of scenario time while the sensors publish. */
   onProgress?: (elapsedMs: number, durationMs: number) => void;
   /** Called when a doctor receives an alarm. */
@@ -99,7 +102,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   };
   try {
     const { anchors, monitorIds } = await provisionHospitals(topology, net, identities, use);
-    const { patients, forgers, devicesToStart } = await provisionHomes(topology, net, identities, anchors, seed, use);
+    const { patients, forgers, devicesToStart } = await provisionHomes(topology, net, identities, anchors, seed, use, opts.script);
     net.computeRoutes();
 
     // The hospital's applications: live monitor and doctors, each verifying with its pinned anchor.
@@ -137,6 +140,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     // Sensors start last, so that every follower is in place for reading 0.
     const tracer = use(new LinkTracer(net.links));
     const sensingStart = Date.now();
+    for (const e of opts.script?.network ?? []) {
+      setTimeout(() => applyNetworkEvent(net, e), e.atMs);
+    }
     const devices = devicesToStart.map((start) => use(start()));
     await time.advance(durationMs, opts.onProgress && ((t) => opts.onProgress!(Math.min(t, durationMs), durationMs)));
     for (const d of devices) {
@@ -206,7 +212,7 @@ async function provisionHospitals(topology: Topology, net: EmulatedNetwork, iden
 
 /** Homes: a gateway per patient enrolled by its hospital, devices enrolled by the gateway, a publisher. */
 async function provisionHomes(topology: Topology, net: EmulatedNetwork, identities: IdentityProvider,
-    anchors: ReadonlyMap<string, Identity>, seed: number, use: Use) {
+    anchors: ReadonlyMap<string, Identity>, seed: number, use: Use, script?: ScenarioScript) {
   const patients: PatientRecord[] = [];
   const forgers: Forger[] = [];
   const devicesToStart: Array<() => MedicalDevice> = [];
@@ -219,7 +225,7 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
       const devices = deviceKit(p.streams);
       const publisher = use(new ReadingPublisher({ fw: net.fw(home.name), hospital, pid: p.pid, devices }));
       const physiology = new Physiology(seed, `${hospital}/${p.pid}`);
-      for (const e of p.episodes) {
+      for (const e of [...p.episodes, ...(script?.episodes.filter((x) => x.pid === p.pid).map((x) => x.episode) ?? [])]) {
         physiology.schedule(e);
       }
       const deviceIds = new Map<string, Identity>();
@@ -247,6 +253,19 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
     }
   }
   return { patients, forgers, devicesToStart };
+}
+
+/** A link or every link of a node goes down or comes back up. */
+function applyNetworkEvent(net: EmulatedNetwork, e: NetworkEvent): void {
+  const up = e.kind.endsWith("-up");
+  if (e.kind.startsWith("link")) {
+    const [a, b] = e.target.split(":");
+    net.link(a!, b!).setUp(up);
+  } else {
+    for (const l of net.links.filter((x) => x.a === e.target || x.b === e.target)) {
+      l.setUp(up);
+    }
+  }
 }
 
 function forgerFor(home: TopologyNode, forgeries: TopologyNode["patients"][number]["forgeries"], ids: Map<string, Identity>): Forger | undefined {
