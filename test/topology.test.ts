@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 
-import { parseTopology, readTopologyFile, TopologyError } from "../src/topology/mod.js";
+import { formatConf, parseNdnSimTopology, parseTopology, readTopologyFile, TopologyError } from "../src/topology/mod.js";
 
 describe("topology files", () => {
   test("the default topology: 4 homes with all sensors, an ISP router, a hospital with monitor and 2 doctors", async () => {
@@ -99,5 +99,20 @@ describe("malformed topology files name file and line", () => {
 
   test("a missing file says so", async () => {
     await expect(readTopologyFile("no/such.conf")).rejects.toThrow(/cannot read topology no\/such.conf/);
+  });
+});
+
+describe("ndnSIM annotated topologies", () => {
+  test("are imported as routers with bandwidth, delay and queue, and convert to our format", async () => {
+    const t = await readTopologyFile("test/fixtures/ndnsim-abilene.txt");
+    expect([...t.nodes.keys()]).toEqual(["Seattle", "Denver", "Chicago", "NewYork"]);
+    expect(t.links[0]).toMatchObject({ a: "Seattle", b: "Denver", bandwidthMbps: 10_000, delayMs: 12, maxQueueSize: 100 });
+    expect(t.links[2]).toMatchObject({ bandwidthMbps: 2500, delayMs: 8, maxQueueSize: undefined });
+    const again = parseTopology(formatConf(t), "converted.conf");
+    expect(again.links).toEqual(t.links.map((l) => ({ ...l, line: expect.any(Number) })));
+  });
+  test("errors name the line", () => {
+    expect(() => parseNdnSimTopology("router\nA NA 1 1\nlink\nA B 1Mbps 1 1ms\n", "x.txt")).toThrow(/^x\.txt:4: link to unknown node B/);
+    expect(() => parseNdnSimTopology("router\nA NA\nB NA\nlink\nA B fast 1 1ms\n", "x.txt")).toThrow(/^x\.txt:5: bandwidth "fast"/);
   });
 });

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { AlarmKind, news2 } from "../monitor/mod.js";
 import { nameFromUri, parseName } from "../naming/mod.js";
 import { type ForwardingMode, formatSummary, MODES, readScenarioFile, runScenario } from "../scenario/mod.js";
-import { checkNameInTopology, readTopologyFile } from "../topology/mod.js";
+import { checkNameInTopology, formatConf, readTopologyFile } from "../topology/mod.js";
 import { parseDuration } from "../util/duration.js";
 
 /** The package's root, to find the bundled topologies from any working directory. */
@@ -67,6 +67,12 @@ topologyCmd.command("check <file>")
     for (const l of t.links) {
       console.log(`link ${l.a}:${l.b} delay=${l.delayMs}ms loss=${l.loss * 100}% jitter=${l.jitterMs}ms${l.bandwidthMbps === undefined ? "" : ` bw=${l.bandwidthMbps}Mbps`}`);
     }
+  });
+
+topologyCmd.command("convert <file>")
+  .description("print a topology (Mini-NDN or ndnSIM annotated format) in ndn-iomt's Mini-NDN format, to add roles to")
+  .action(async (file: string) => {
+    process.stdout.write(formatConf(await readTopologyFile(file)));
   });
 
 program.command("name")

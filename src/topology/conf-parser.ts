@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { isIdentifier, isStreamId, STREAM_IDS, type StreamId } from "../naming/mod.js";
 import type { Episode } from "../sensors/mod.js";
 import { parseDuration } from "../util/duration.js";
+import { isNdnSimTopology, parseNdnSimTopology } from "./ndnsim-import.js";
 import {
   type Forgery, type NodeRole, type PatientSpec, type Topology, TopologyError, type TopologyLink, type TopologyNode,
 } from "./topology.js";
@@ -18,7 +19,10 @@ const NODE_PARAMS: Record<NodeRole, readonly string[]> = {
 };
 const LINK_PARAMS = ["delay", "bw", "loss", "jitter", "max_queue_size"];
 
-/** Read a topology file in the Mini-NDN format, extended with roles (docs/topology.md). */
+/**
+ * Read a topology file: the Mini-NDN format extended with roles (docs/topology.md), or ndnSIM's
+ * annotated format (recognised by its `router` section).
+ */
 export async function readTopologyFile(path: string): Promise<Topology> {
   let text: string;
   try {
@@ -26,7 +30,7 @@ export async function readTopologyFile(path: string): Promise<Topology> {
   } catch (err: unknown) {
     throw new Error(`cannot read topology ${path}: ${(err as Error).message}`);
   }
-  return parseTopology(text, path);
+  return isNdnSimTopology(text) ? parseNdnSimTopology(text, path) : parseTopology(text, path);
 }
 
 /**

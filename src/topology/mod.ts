@@ -1,3 +1,4 @@
 export * from "./conf-parser.js";
 export * from "./topology.js";
 export * from "./lookup.js";
+export * from "./ndnsim-import.js";
