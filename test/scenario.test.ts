@@ -115,7 +115,7 @@ test("the same scenario runs in real time too, with the NDNts keychain", async (
 test("modes: ndn aggregates the two doctors' equal alarm Interests; ip forwards each", async () => {
   const topology = await readTopologyFile("test/fixtures/two-homes.conf");
   const runs = new Map<string, Summary>();
-  for (const mode of ["ndn", "ndn-nocache", "ip"] as const) {
+  for (const mode of ["ndn", "ndn-nocache", "ip", "cloud"] as const) {
     runs.set(mode, (await runScenario({ topology, durationMs: 6000, seed: 7, mode })).summary);
   }
   const at = (mode: string, node: string) => runs.get(mode)!.nodes.find((n) => n.node === node)!;
@@ -128,4 +128,21 @@ test("modes: ndn aggregates the two doctors' equal alarm Interests; ip forwards 
     expect(s.readings.verified).toBe(runs.get("ndn")!.readings.verified);
     expect(s.alarms.every((a) => a.receivedBy.length === 2)).toBe(true);
   }
+});
+
+test("cloud mode: readings reach the monitor through the central server, still verified end to end", async () => {
+  const topology = await readTopologyFile("test/fixtures/two-homes.conf");
+  const { summary } = await runScenario({ topology, durationMs: 6000, seed: 7, mode: "cloud" });
+  const carried = (from: string, to: string) => summary.links.find((l) => l.from === from && l.to === to)!.data;
+  expect(carried("r", "c")).toBeGreaterThan(40); // every reading goes up to the cloud...
+  expect(carried("c", "r")).toBeGreaterThan(40); // ...and down again to the monitor
+  expect(summary.readings.rejectedBy).toEqual({ policy: 2, "bad-signature": 1 }); // forgeries are still caught
+  expect(summary.readings.verified + summary.readings.rejected + summary.readings.lost).toBe(summary.readings.published);
+  const ndn = (await runScenario({ topology, durationMs: 6000, seed: 7 })).summary;
+  expect(ndn.links.find((l) => l.from === "r" && l.to === "c")!.packets).toBe(0); // the cloud is idle in ndn mode
+});
+
+test("cloud mode without a cloud node says so", async () => {
+  const topology = parseTopology("[nodes]\nh: _ role=hospital\nx: _ role=home\n[links]\nx:h\n", "t.conf");
+  await expect(runScenario({ topology, durationMs: 1000, seed: 1, mode: "cloud" })).rejects.toThrow(/mode cloud needs a node with role=cloud in t.conf/);
 });

@@ -25,7 +25,7 @@ program.command("simulate")
   .option("--duration <time>", "how long the sensors publish, in scenario time (e.g. 30s, 10m, 2h)", durationArg, 600_000)
   .option("--seed <n>", "seed of every random choice", intArg, 1)
   .option("--out <dir>", "output folder (default: results/run-<time>)")
-  .addOption(new Option("--mode <mode>", "ndn: caching and aggregation; ndn-nocache: aggregation only; ip: neither").choices(Object.keys(MODES)).default("ndn"))
+  .addOption(new Option("--mode <mode>", "ndn: caching and aggregation; ndn-nocache: aggregation only; ip: neither; cloud: via a central server").choices(Object.keys(MODES)).default("ndn"))
   .addOption(new Option("--clock <clock>", "virtual: simulated time, as fast as the CPU allows; real: real time").choices(["virtual", "real"]).default("virtual"))
   .option("--quiet", "print only the summary")
   .action(async (o: { topology: string; scenario?: string; duration: number; seed: number; out?: string; mode: ForwardingMode; clock: "virtual" | "real"; quiet?: boolean }) => {

@@ -1,5 +1,6 @@
 import type { Forwarder } from "@ndn/fw";
 import { Data, type Name } from "@ndn/packet";
+import { Decoder } from "@ndn/tlv";
 
 import { alarmName, alarmStreamPrefix, expectName, showName, type StreamId, streamPrefix } from "../naming/mod.js";
 import { Reading } from "../sensors/mod.js";
@@ -28,6 +29,11 @@ export interface LiveMonitorOptions {
   identity: Identity;
   /** Verifies every reading under the trust policy. */
   verifier: TrustVerifier;
+  /**
+   * Fetch readings from a cloud server's store under this prefix (`/<cloud>/store`) instead of from
+   * the homes; each comes wrapped in the server's Data, and the device's signature inside is verified.
+   */
+  via?: Name;
   /** Called with every reading that passed verification, before it is assessed. */
   onReading?: (name: Name, reading: Reading) => void;
   /**
@@ -105,7 +111,8 @@ export class LiveMonitor implements Disposable {
       const window = opts.follower?.window ?? 3;
       for (const [did, streams] of p.devices) {
         for (const stream of streams) {
-          const prefix = streamPrefix(opts.hospital, p.pid, did, stream);
+          const own = streamPrefix(opts.hospital, p.pid, did, stream);
+          const prefix = opts.via ? opts.via.append(...own.comps) : own;
           this.followers.push(new StreamFollower({
             ...opts.follower,
             face: this.face,
@@ -130,7 +137,20 @@ export class LiveMonitor implements Disposable {
     return { pid: v.pid, latest: { ...v.latest }, news2: v.news2 };
   }
 
-  private async receive(data: Data): Promise<void> {
+  private async receive(fetched: Data): Promise<void> {
+    let data = fetched;
+    if (this.opts.via) {
+      try {
+        data = new Decoder(fetched.content).decode(Data);
+      } catch {
+        this.rejected.add("malformed-content");
+        return;
+      }
+      if (!data.name.equals(fetched.name.slice(this.opts.via.length))) {
+        this.rejected.add("malformed-content"); // the server answered with another reading
+        return;
+      }
+    }
     try {
       await this.opts.verifier.verify(data);
     } catch (err: unknown) {

@@ -121,6 +121,14 @@ export function alarmStreamPrefix(hospital: string, pid: string): Name {
 export function alarmName(hospital: string, pid: string, n: number): Name {
   return alarmStreamPrefix(hospital, pid).append(seq(n, "alarm sequence number"));
 }
+/**
+ * Where a cloud server (the client-server baseline) keeps the readings gateways push to it:
+ * `/<cloud>/store`, followed by each reading's own name.
+ */
+export function cloudStorePrefix(cloud: string): Name {
+  return new Name([id(cloud, "cloud"), new Component(TT_GENERIC, "store")]);
+}
+
 export function consultationPrefix(consortium: string, hospital?: string): Name {
   const prefix = new Name([id(consortium, "consortium"), new Component(TT_GENERIC, KW.consultation)]);
   return hospital === undefined ? prefix : prefix.append(id(hospital, "hospital"));

@@ -1,7 +1,8 @@
 import { DoctorApp, type ReceivedAlarm } from "../doctor/mod.js";
 import { ReadingPublisher } from "../gateway/mod.js";
 import { AlarmKind, LiveMonitor } from "../monitor/mod.js";
-import { devicePrefix, expectName, hospitalPrefix, monitorPrefix, patientPrefix, showName, type StreamId } from "../naming/mod.js";
+import { CloudServer } from "../cloud/mod.js";
+import { cloudStorePrefix, devicePrefix, expectName, hospitalPrefix, monitorPrefix, patientPrefix, showName, type StreamId } from "../naming/mod.js";
 import { EmulatedNetwork } from "../network/mod.js";
 import type { NodeLayerOptions } from "../node/mod.js";
 import { deviceKit, type FhirBundle, MedicalDevice, Physiology, STREAMS, toFhirBundle } from "../sensors/mod.js";
@@ -29,7 +30,9 @@ export interface ScenarioOptions {
   clock?: "virtual" | "real";
   /**
    * How the network forwards: `ndn` with caching and aggregation; `ndn-nocache` with aggregation
-   * only; `ip` with neither, so every consumer's request travels end to end, as unicast polling.
+   * only; `ip` with neither, so every consumer's request travels end to end, as unicast polling;
+   * `cloud` as `ip`, with every reading delivered to the central server (the topology's `cloud`
+   * node) and every consumer fetching from it.
    * @defaultValue "ndn"
    */
   mode?: ForwardingMode;
@@ -69,13 +72,14 @@ export interface ScenarioResult {
   traces: Record<string, string>;
 }
 
-export type ForwardingMode = "ndn" | "ndn-nocache" | "ip";
+export type ForwardingMode = "ndn" | "ndn-nocache" | "ip" | "cloud";
 
 /** The node layer each mode runs (design.md: Simulation, modes). */
 export const MODES: Readonly<Record<ForwardingMode, NodeLayerOptions>> = {
   ndn: {},
   "ndn-nocache": { csCapacity: 0 },
   ip: { csCapacity: 0, aggregation: false },
+  cloud: { csCapacity: 0, aggregation: false },
 };
 
 /** Start of every virtual-time run, so that timestamps (and certificate names) repeat. */
@@ -103,6 +107,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   try {
     const { anchors, monitorIds } = await provisionHospitals(topology, net, identities, use);
     const { patients, forgers, devicesToStart } = await provisionHomes(topology, net, identities, anchors, seed, use, opts.script);
+    const cloud = mode === "cloud" ? startCloud(topology, net, patients, use) : undefined;
     net.computeRoutes();
 
     // The hospital's applications: live monitor and doctors, each verifying with its pinned anchor.
@@ -120,6 +125,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       monitors.set(h.name, use(new LiveMonitor({
         fw, hospital: h.name, identity: monitorIds.get(h.name)!, verifier: verifier(),
         patients: mine.map((p) => ({ pid: p.pid, devices: deviceKit(p.streams), rateHz: p.rateHz })),
+        via: cloud === undefined ? undefined : cloudStorePrefix(cloud),
         onReading: (name, reading) => {
           const r = expectName(name, "reading");
           const now = Date.now();
@@ -253,6 +259,21 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
     }
   }
   return { patients, forgers, devicesToStart };
+}
+
+/** The central server of the `cloud` mode, at the topology's cloud node. */
+function startCloud(topology: Topology, net: EmulatedNetwork, patients: readonly PatientRecord[], use: Use): string {
+  const node = [...topology.nodes.values()].find((n) => n.role === "cloud");
+  if (!node) {
+    throw new Error(`mode cloud needs a node with role=cloud in ${topology.source}`);
+  }
+  use(new CloudServer({
+    fw: net.fw(node.name),
+    cloud: node.name,
+    patients: patients.map((p) => ({ hospital: p.hospital, pid: p.pid, devices: deviceKit(p.streams), rateHz: p.rateHz })),
+  }));
+  net.announce(node.name, cloudStorePrefix(node.name));
+  return node.name;
 }
 
 /** A link or every link of a node goes down or comes back up. */
