@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 
 import { Command, InvalidArgumentError, Option } from "commander";
 
+import { runBenchmarks } from "../bench/bench.js";
 import { AlarmKind, news2 } from "../monitor/mod.js";
 import { nameFromUri, parseName } from "../naming/mod.js";
 import { type ForwardingMode, formatSummary, MODES, readScenarioFile, runScenario } from "../scenario/mod.js";
@@ -86,6 +87,15 @@ program.command("name")
       const p = topology ? checkNameInTopology(topology, name) : parseName(name);
       console.log(JSON.stringify(p, (_k, v: unknown) => (v && typeof v === "object" && "type" in v && "value" in v ? String(v) : v)));
     }
+  });
+
+program.command("bench")
+  .description("measure simulation speed, each figure beside its same-run baseline (BENCHMARKS.md)")
+  .option("--quick", "short runs, about a minute in all")
+  .option("--json <file>", "also write the figures as JSON")
+  .action(async (o: { quick?: boolean; json?: string }) => {
+    const result = await runBenchmarks({ quick: !!o.quick, json: o.json, topologies: path.join(PACKAGE_ROOT, "topologies") });
+    console.log(JSON.stringify(result, undefined, 2));
   });
 
 program.command("news2")
