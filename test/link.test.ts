@@ -51,6 +51,28 @@ test("a full drop-tail queue drops, and waiting is counted", async () => {
   link[Symbol.dispose]();
 });
 
+test("packets joining a queue above the threshold carry a congestion mark to the next node", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const { fwA, fwB, link } = pair({ delayMs: 1, bandwidthMbps: 0.1, maxQueueSize: 50, markThreshold: 3 });
+  const marks: number[] = [];
+  fwB.addEventListener("pktrx", (e) => {
+    if (e.packet.l3 instanceof Interest) {
+      marks.push(e.packet.congestionMark ?? 0);
+    }
+  });
+  using _p = produce("/b", async (i) => new Data(i.name), { fw: fwB, concurrency: 100 });
+  setTimeout(() => {
+    for (let i = 0; i < 10; ++i) {
+      void consume(new Interest(`/b/${i}`, Interest.Lifetime(2000)), { fw: fwA, retx: 0 }).catch(() => undefined);
+    }
+  }, 0);
+  await clock.advance(3000);
+  // The first goes on the wire at once; 3 wait unmarked; the next 6 join a queue of 3 or more.
+  expect(link.ab.counters.marks).toBe(6);
+  expect(marks.filter((m) => m > 0)).toHaveLength(6);
+  link[Symbol.dispose]();
+});
+
 test("loss is seeded: the same seed loses the same packets", async () => {
   const lostPerRun: number[] = [];
   for (let run = 0; run < 2; ++run) {

@@ -22,7 +22,7 @@ describe("topology files", () => {
 
   test("Mini-NDN attributes are read with their units", () => {
     const t = parseTopology("[nodes]\na: _\nb: _ role=router\n[switches]\n[links]\na:b delay=10ms bw=100 loss=1.5 jitter=2ms max_queue_size=50\n");
-    expect(t.links[0]).toEqual({ a: "a", b: "b", line: 6, delayMs: 10, bandwidthMbps: 100, loss: 0.015, jitterMs: 2, maxQueueSize: 50 });
+    expect(t.links[0]).toEqual({ a: "a", b: "b", line: 6, delayMs: 10, bandwidthMbps: 100, loss: 0.015, jitterMs: 2, maxQueueSize: 50, markThreshold: undefined });
     expect(t.nodes.get("a")!.role).toBe("router"); // plain Mini-NDN nodes are routers
   });
 
@@ -109,7 +109,7 @@ describe("ndnSIM annotated topologies", () => {
     expect(t.links[0]).toMatchObject({ a: "Seattle", b: "Denver", bandwidthMbps: 10_000, delayMs: 12, maxQueueSize: 100 });
     expect(t.links[2]).toMatchObject({ bandwidthMbps: 2500, delayMs: 8, maxQueueSize: undefined });
     const again = parseTopology(formatConf(t), "converted.conf");
-    expect(again.links).toEqual(t.links.map((l) => ({ ...l, line: expect.any(Number) })));
+    expect(again.links).toEqual(t.links.map((l) => ({ ...l, line: expect.any(Number), markThreshold: undefined })));
   });
   test("errors name the line", () => {
     expect(() => parseNdnSimTopology("router\nA NA 1 1\nlink\nA B 1Mbps 1 1ms\n", "x.txt")).toThrow(/^x\.txt:4: link to unknown node B/);

@@ -37,7 +37,8 @@ export class EmulatedNetwork implements Disposable {
     }
     for (const l of topology.links) {
       const link = new Link(l.a, l.b, {
-        delayMs: l.delayMs, jitterMs: l.jitterMs, loss: l.loss, bandwidthMbps: l.bandwidthMbps, maxQueueSize: l.maxQueueSize,
+        delayMs: l.delayMs, jitterMs: l.jitterMs, loss: l.loss, bandwidthMbps: l.bandwidthMbps,
+        maxQueueSize: l.maxQueueSize, markThreshold: l.markThreshold,
       }, seed);
       this.links.push(link);
       const faceA = this.fw(l.a).addFace(link.faceA);

@@ -23,6 +23,11 @@ export interface LinkParams {
   maxQueueSize?: number;
   /** MTU in octets; a larger packet crosses as NDNLPv2 fragments. @defaultValue 8800 (NFD's limit) */
   mtu?: number;
+  /**
+   * Mark packets with an NDNLPv2 CongestionMark when they join a queue longer than this many
+   * packets (as NFD's active queue management does); undefined: no marks.
+   */
+  markThreshold?: number;
 }
 
 /** Counters of one direction of a link. */
@@ -41,10 +46,12 @@ export interface DirectionCounters {
   /** Total and largest time packets waited in the queue, ms. */
   queueDelayMs: number;
   maxQueueDelayMs: number;
+  /** Packets given a congestion mark. */
+  marks: number;
 }
 
 export function newCounters(): DirectionCounters {
-  return { packets: 0, bytes: 0, interests: 0, interestBytes: 0, data: 0, dataBytes: 0, drops: 0, lost: 0, queueDelayMs: 0, maxQueueDelayMs: 0 };
+  return { packets: 0, bytes: 0, interests: 0, interestBytes: 0, data: 0, dataBytes: 0, drops: 0, lost: 0, queueDelayMs: 0, maxQueueDelayMs: 0, marks: 0 };
 }
 
 /** NDNLPv2 header of one fragment: LpPacket, Sequence, FragIndex, FragCount and Fragment TLV headers. */
@@ -100,6 +107,11 @@ export class LinkDirection {
     if (this.busy && this.queue.length >= this.maxQueue) {
       ++this.counters.drops;
       return;
+    }
+    const threshold = this.params.markThreshold;
+    if (threshold !== undefined && this.queue.length >= threshold) {
+      ++this.counters.marks;
+      pkt = FwPacket.create(pkt.l3, pkt.token, 1);
     }
     this.queue.push({ pkt, since: Date.now() });
     if (!this.busy) {
@@ -205,8 +217,8 @@ export class Link implements Disposable {
     const ea = new LinkEnd({ describe: `${a}→${b}` });
     const eb = new LinkEnd({ describe: `${b}→${a}` });
     // The receiving forwarder gets its own FwPacket: PIT tokens are per hop, as NDNLPv2 carries them.
-    this.ab = new LinkDirection(params, Random.derive(seed, `link ${a}>${b}`), (p) => eb.rx.push(FwPacket.create(p.l3, p.token)));
-    this.ba = new LinkDirection(params, Random.derive(seed, `link ${b}>${a}`), (p) => ea.rx.push(FwPacket.create(p.l3, p.token)));
+    this.ab = new LinkDirection(params, Random.derive(seed, `link ${a}>${b}`), (p) => eb.rx.push(FwPacket.create(p.l3, p.token, p.congestionMark)));
+    this.ba = new LinkDirection(params, Random.derive(seed, `link ${b}>${a}`), (p) => ea.rx.push(FwPacket.create(p.l3, p.token, p.congestionMark)));
     ea.sendTo = this.ab;
     eb.sendTo = this.ba;
     this.faceA = ea;

@@ -17,7 +17,7 @@ const NODE_PARAMS: Record<NodeRole, readonly string[]> = {
   hospital: ["role", "doctors", "monitor"],
   cloud: ["role"],
 };
-const LINK_PARAMS = ["delay", "bw", "loss", "jitter", "max_queue_size"];
+const LINK_PARAMS = ["delay", "bw", "loss", "jitter", "max_queue_size", "mark_threshold"];
 
 /**
  * Read a topology file: the Mini-NDN format extended with roles (docs/topology.md), or ndnSIM's
@@ -257,6 +257,7 @@ function parseLink(a: string, b: string, line: number, params: Record<string, st
     loss: loss / 100,
     jitterMs: num("jitter", (s) => parseDuration(s, "ms")) ?? 0,
     maxQueueSize: num("max_queue_size", Number),
+    markThreshold: num("mark_threshold", Number),
   };
 }
 

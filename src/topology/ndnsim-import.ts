@@ -100,6 +100,9 @@ export function formatConf(t: Topology): string {
     if (l.maxQueueSize !== undefined) {
       attrs.push(`max_queue_size=${l.maxQueueSize}`);
     }
+    if (l.markThreshold !== undefined) {
+      attrs.push(`mark_threshold=${l.markThreshold}`);
+    }
     out.push(`${l.a}:${l.b} ${attrs.join(" ")}`);
   }
   return `${out.join("\n")}\n`;

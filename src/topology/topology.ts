@@ -53,6 +53,8 @@ export interface TopologyLink {
   jitterMs: number;
   /** Queue capacity, packets (undefined: unbounded). */
   maxQueueSize?: number;
+  /** Congestion marks on packets joining a queue longer than this (undefined: none). */
+  markThreshold?: number;
 }
 
 export interface Topology {

@@ -1,7 +1,7 @@
 import type { Link, DirectionCounters } from "../network/mod.js";
 import { CsvTable } from "./csv.js";
 
-const LINK_COLUMNS = ["time_s", "from", "to", "packets", "bytes", "interests", "interest_bytes", "data", "data_bytes", "drops", "lost", "queue_delay_ms"] as const;
+const LINK_COLUMNS = ["time_s", "from", "to", "packets", "bytes", "interests", "interest_bytes", "data", "data_bytes", "drops", "lost", "marks", "queue_delay_ms"] as const;
 
 /**
  * Per-link time series: every second of scenario time, what each direction of each link carried
@@ -30,7 +30,7 @@ export class LinkTracer implements Disposable {
         this.table.add({
           time_s: this.second, from, to,
           packets: d("packets"), bytes: d("bytes"), interests: d("interests"), interest_bytes: d("interestBytes"),
-          data: d("data"), data_bytes: d("dataBytes"), drops: d("drops"), lost: d("lost"), queue_delay_ms: d("queueDelayMs"),
+          data: d("data"), data_bytes: d("dataBytes"), drops: d("drops"), lost: d("lost"), marks: d("marks"), queue_delay_ms: d("queueDelayMs"),
         });
       }
     }
