@@ -40,7 +40,7 @@ program.command("simulate")
       onProgress: tty ? (t, total) => process.stderr.write(`\r${progressBar(t, total)}`) : undefined,
       onAlarm: o.quiet ? undefined : (a) => {
         const what = a.alarm.kind === AlarmKind.Fall ? "fall" : `NEWS2 ${a.alarm.score}`;
-        process.stderr.write(`${tty ? "\r\x1B[K" : ""}  alarm → ${a.doctor}: ${a.pid} ${what}, ${a.alarm.levelName}, ${a.latencyMs} ms after the reading\n`);
+        process.stderr.write(`${tty ? "\r\x1B[K" : ""}  alarm → ${a.doctor}: ${a.pid} ${what}, ${a.alarm.levelName}, ${a.latencyMs.toFixed(1)} ms after the reading\n`);
       },
     });
     if (tty) {
