@@ -1,10 +1,11 @@
 import { consume, produce } from "@ndn/endpoint";
-import { Data, Interest } from "@ndn/packet";
+import { Data, Interest, Name } from "@ndn/packet";
 import { expect, test } from "vitest";
 
-import { Link } from "../src/network/mod.js";
+import { EmulatedNetwork, Link } from "../src/network/mod.js";
 import { ContentStore, type NodeLayerOptions, NodeForwarder } from "../src/node/mod.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
+import { parseTopology } from "../src/topology/mod.js";
 
 /** consumer — router — producer, in virtual time. */
 function chain(routerOpts: NodeLayerOptions, producerFreshness = 60_000) {
@@ -117,4 +118,24 @@ test("Content Store: least recently used goes first", () => {
   expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 999)).toBe(a);
   expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 1000)).toBeUndefined();
   expect([cs.hits, cs.misses, cs.size]).toEqual([2, 2, 2]);
+});
+
+test("routes: best-route reaches the nearest announcer of a prefix, multicast reaches every one", async () => {
+  const topology = parseTopology("[nodes]\nc: _\nnear: _\nfar: _\n[links]\nc:near delay=2ms\nc:far delay=9ms\n", "t.conf");
+  for (const strategy of ["best-route", "multicast"] as const) {
+    using clock = new VirtualClock({ epoch: 0 }).install();
+    using net = new EmulatedNetwork(topology, 1);
+    const served: string[] = [];
+    const producers = ["near", "far"].map((node) => {
+      net.announce(node, new Name("/group"), strategy);
+      return produce("/group", async (i) => (served.push(node), new Data(i.name)), { fw: net.fw(node) });
+    });
+    net.computeRoutes();
+    setTimeout(() => void consume(new Interest("/group/x", Interest.Lifetime(100)), { fw: net.fw("c"), retx: 0 }).catch(() => undefined), 0);
+    await clock.advance(200);
+    expect(served.sort()).toEqual(strategy === "best-route" ? ["near"] : ["far", "near"]);
+    for (const p of producers) {
+      p.close();
+    }
+  }
 });

@@ -5,6 +5,9 @@ import { type NodeLayerOptions, NodeForwarder } from "../node/mod.js";
 import type { Topology } from "../topology/mod.js";
 import { Link } from "./link.js";
 
+/** How a node forwards Interests for a prefix that several nodes announce. */
+export type Strategy = "best-route" | "multicast";
+
 interface Adjacency {
   peer: string;
   /** Face on this node's forwarder toward the peer. */
@@ -24,7 +27,7 @@ export class EmulatedNetwork implements Disposable {
   private readonly adjacency = new Map<string, Adjacency[]>();
   /** Every link, in the order of the topology file. */
   readonly links: Link[] = [];
-  private readonly announced: Array<{ node: string; prefix: Name }> = [];
+  private readonly announced: Array<{ node: string; prefix: Name; strategy: Strategy }> = [];
 
   /**
    * @param seed - seed of the links' loss and jitter.
@@ -70,22 +73,40 @@ export class EmulatedNetwork implements Disposable {
    * Announce that `node` serves `prefix`: every other node gets a route toward it along a
    * shortest path. Call {@link computeRoutes} once every prefix is announced.
    */
-  announce(node: string, prefix: Name): void {
+  announce(node: string, prefix: Name, strategy: Strategy = "best-route"): void {
     this.fw(node);
-    this.announced.push({ node, prefix });
+    this.announced.push({ node, prefix, strategy });
   }
 
-  /** Install routes for every announced prefix. */
+  /**
+   * Install routes for every announced prefix. A prefix announced at several nodes: with
+   * best-route, each node routes toward the nearest announcer only; with multicast, toward every
+   * announcer, and the forwarder sends an Interest to all of them (sync groups).
+   */
   computeRoutes(): void {
-    for (const { node, prefix } of this.announced) {
-      for (const face of this.nextHopsToward(node).values()) {
-        face.addRoute(prefix, false);
+    const byPrefix = new Map<string, Array<(typeof this.announced)[number]>>();
+    for (const a of this.announced) {
+      byPrefix.set(a.prefix.valueHex, [...(byPrefix.get(a.prefix.valueHex) ?? []), a]);
+    }
+    for (const announcers of byPrefix.values()) {
+      const { prefix } = announcers[0]!;
+      const multicast = announcers.some((a) => a.strategy === "multicast");
+      const paths = announcers.map((a) => this.shortestPathsToward(a.node));
+      for (const node of this.nodes.keys()) {
+        const reachable = paths.filter((p) => p.hop.has(node));
+        const chosen = multicast ? reachable : reachable.sort((x, y) => x.dist.get(node)! - y.dist.get(node)!).slice(0, 1);
+        for (const p of chosen) {
+          p.hop.get(node)!.addRoute(prefix, false);
+        }
       }
     }
   }
 
-  /** For every node that can reach `dest`: the face of its first hop on a shortest path (Dijkstra on delay). */
-  private nextHopsToward(dest: string): Map<string, FwFace> {
+  /**
+   * For every node that can reach `dest`: its distance and the face of its first hop on a shortest
+   * path (Dijkstra on delay).
+   */
+  private shortestPathsToward(dest: string): { dist: Map<string, number>; hop: Map<string, FwFace> } {
     const dist = new Map<string, number>([[dest, 0]]);
     const hop = new Map<string, FwFace>();
     const done = new Set<string>();
@@ -110,7 +131,7 @@ export class EmulatedNetwork implements Disposable {
         }
       }
     }
-    return hop;
+    return { dist, hop };
   }
 
   [Symbol.dispose](): void {
