@@ -16,4 +16,13 @@ export const TT = {
   TriggerProducedAt: 0xD4,
   RaisedAt: 0xD5,
   SubScores: 0xD6,
+
+  // ledger/block.ts
+  LedgerBlock: 0xE0,
+  Height: 0xE1,
+  PrevBlock: 0xE2,
+  BlockTime: 0xE3,
+  Committed: 0xE4,
+  MerkleRoot: 0xE5,
+  PatientCert: 0xE6,
 } as const;

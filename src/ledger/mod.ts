@@ -1,0 +1,4 @@
+export * from "./appender.js";
+export * from "./block.js";
+export * from "./digest.js";
+export * from "./verify.js";

@@ -1,0 +1,155 @@
+import { CertNaming } from "@ndn/keychain";
+import { type Data, ImplicitDigest, Interest, type Name } from "@ndn/packet";
+import type { DataStore as S } from "@ndn/repo-api";
+import { toHex } from "@ndn/util";
+
+import { expectName, ledgerBlockName, ledgerPrefix, showName } from "../naming/mod.js";
+import { TrustError, type TrustVerifier } from "../trust/mod.js";
+import { LedgerBlock } from "./block.js";
+import { fullName, merkleRoot } from "./digest.js";
+
+/** Something wrong with a ledger, and where. */
+export interface LedgerProblem {
+  /** Height of the block concerned. */
+  block: number;
+  /** The reading concerned (its full name, as people read it), if any. */
+  reading?: string;
+  /** The same, as a name. */
+  readingName?: Name;
+  reason: string;
+}
+
+export interface LedgerReport {
+  patient: string;
+  blocks: number;
+  readingsCommitted: number;
+  problems: LedgerProblem[];
+}
+
+/**
+ * Verify a patient's medical-devices ledger in a store: every block's signature under the trust
+ * policy, contiguous heights, every hash link, the Merkle root, genesis bound to the gateway's
+ * certificate, and every committed reading present with the digest committed.
+ */
+export async function verifyLedger(store: S.Get & S.ListNames, hospital: string, pid: string, verifier: TrustVerifier): Promise<LedgerReport> {
+  const prefix = ledgerPrefix(hospital, pid);
+  const report: LedgerReport = { patient: showName(prefix.getPrefix(-1)), blocks: 0, readingsCommitted: 0, problems: [] };
+  const problem = (block: number, reason: string, reading?: Name) =>
+    report.problems.push({ block, reason, ...(reading ? { reading: showName(reading), readingName: reading } : {}) });
+
+  let top = -1;
+  for await (const name of store.listNames(prefix)) {
+    top = Math.max(top, expectName(name, "ledger-block").height);
+  }
+  if (top < 0) {
+    problem(0, "no blocks: the ledger is empty or missing");
+    return report;
+  }
+  let prevFull: Name | undefined;
+  for (let h = 0; h <= top; ++h) {
+    // Fetched by name, as a consumer would: what the store answers for block h.
+    const data = await store.get(ledgerBlockName(hospital, pid, h));
+    if (!data) {
+      problem(h, "missing: heights must be contiguous");
+      prevFull = undefined;
+      continue;
+    }
+    ++report.blocks;
+    if (!data.name.equals(ledgerBlockName(hospital, pid, h))) {
+      problem(h, `the packet stored as block ${h} is ${showName(data.name)} (blocks moved or swapped)`);
+    }
+    const full = fullName(data);
+    try {
+      await verifier.verify(data);
+    } catch (err: unknown) {
+      problem(h, err instanceof TrustError ? `signature: ${err.message}` : `signature: ${(err as Error).message}`);
+    }
+    let block: LedgerBlock;
+    try {
+      block = LedgerBlock.fromContent(data.content);
+    } catch (err: unknown) {
+      problem(h, `content is not a ledger block: ${(err as Error).message}`);
+      prevFull = full;
+      continue;
+    }
+    if (block.height !== h) {
+      problem(h, `the packet stored as block ${h} says it is block ${block.height} (blocks moved or swapped)`);
+    }
+    if (h === 0) {
+      await checkGenesis(store, data, block, (reason) => problem(0, reason));
+    } else if (!block.prev) {
+      problem(h, "no link to the previous block");
+    } else if (prevFull && !block.prev.equals(prevFull)) {
+      problem(h, `hash link broken: block ${h - 1} has digest ${digestHex(prevFull)}, block ${h} links to ${digestHex(block.prev)}`);
+    }
+    if (toHex(merkleRoot(block.committed)) !== toHex(block.merkleRoot)) {
+      problem(h, "Merkle root does not match the committed names");
+    }
+    for (const committed of block.committed) {
+      ++report.readingsCommitted;
+      const reading = await store.get(ImplicitDigest.strip(committed));
+      if (!reading) {
+        problem(h, "committed reading missing from the store", committed);
+      } else if (!fullName(reading).equals(committed)) {
+        problem(h, `reading altered: its digest is ${digestHex(fullName(reading))}, committed ${digestHex(committed)}`, committed);
+      }
+    }
+    prevFull = full;
+  }
+  return report;
+}
+
+async function checkGenesis(store: S.Get, data: Data, block: LedgerBlock, problem: (reason: string) => void): Promise<void> {
+  if (block.prev) {
+    problem("genesis links to a previous block");
+  }
+  if (!block.patientCert) {
+    problem("genesis is not bound to the patient's certificate");
+    return;
+  }
+  const signer = data.sigInfo?.keyLocator?.name;
+  if (!signer || !CertNaming.toKeyName(ImplicitDigest.strip(block.patientCert)).equals(CertNaming.toKeyName(signer))) {
+    problem(`genesis is bound to ${showName(block.patientCert)}, but signed by ${signer ? showName(signer) : "no key"}`);
+  }
+  const cert = await store.get(ImplicitDigest.strip(block.patientCert));
+  if (cert && !fullName(cert).equals(block.patientCert)) {
+    problem("the stored patient certificate is not the one genesis is bound to");
+  }
+}
+
+function digestHex(full: Name): string {
+  const c = full.get(-1);
+  return c && ImplicitDigest.match(c) ? toHex(ImplicitDigest.parse(c)).slice(0, 16) : "(none)";
+}
+
+/**
+ * Replace readings a report found missing or altered with the originals from another replica,
+ * fetched by full name (so only the exact original is accepted).
+ * @returns the readings recovered.
+ */
+export async function recoverReadings(report: LedgerReport, store: S.Insert, fetch: (fullName: Name) => Promise<Data | undefined>): Promise<number> {
+  let recovered = 0;
+  for (const p of report.problems) {
+    const want = p.readingName;
+    if (!want) {
+      continue;
+    }
+    const original = await fetch(want);
+    if (original && fullName(original).equals(want)) {
+      await store.insert(original);
+      ++recovered;
+    }
+  }
+  return recovered;
+}
+
+/** A certificate fetcher that looks in a store (a repo keeps the certificates of its chains). */
+export function certificatesFromStore(store: S.Find): (name: Name) => Promise<Data> {
+  return async (name) => {
+    const data = await store.find(new Interest(name, Interest.CanBePrefix));
+    if (!data) {
+      throw new Error(`certificate ${showName(name)} is not in the store`);
+    }
+    return data;
+  };
+}
