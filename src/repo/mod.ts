@@ -1,1 +1,2 @@
 export * from "./level-store.js";
+export * from "./repo-producer.js";
