@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 import { runBenchmarks } from "../bench/bench.js";
+import { addLedgerCommands } from "./ledger-commands.js";
 import { AlarmKind, news2 } from "../monitor/mod.js";
 import { nameFromUri, parseName } from "../naming/mod.js";
 import { type ForwardingMode, formatSummary, MODES, readScenarioFile, runScenario } from "../scenario/mod.js";
@@ -88,6 +89,8 @@ program.command("name")
       console.log(JSON.stringify(p, (_k, v: unknown) => (v && typeof v === "object" && "type" in v && "value" in v ? String(v) : v)));
     }
   });
+
+addLedgerCommands(program);
 
 program.command("bench")
   .description("measure simulation speed, each figure beside its same-run baseline (BENCHMARKS.md)")

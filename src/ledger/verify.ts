@@ -19,6 +19,15 @@ export interface LedgerProblem {
   reason: string;
 }
 
+export interface VerifyLedgerOptions {
+  /**
+   * Called with each block's time before its signature is verified: a verifier whose clock follows
+   * it checks certificates as of when the block was signed, so a ledger stays verifiable after its
+   * certificates expire.
+   */
+  atBlockTime?: (ms: number) => void;
+}
+
 export interface LedgerReport {
   patient: string;
   blocks: number;
@@ -31,7 +40,8 @@ export interface LedgerReport {
  * policy, contiguous heights, every hash link, the Merkle root, genesis bound to the gateway's
  * certificate, and every committed reading present with the digest committed.
  */
-export async function verifyLedger(store: S.Get & S.ListNames, hospital: string, pid: string, verifier: TrustVerifier): Promise<LedgerReport> {
+export async function verifyLedger(store: S.Get & S.ListNames, hospital: string, pid: string, verifier: TrustVerifier,
+    opts: VerifyLedgerOptions = {}): Promise<LedgerReport> {
   const prefix = ledgerPrefix(hospital, pid);
   const report: LedgerReport = { patient: showName(prefix.getPrefix(-1)), blocks: 0, readingsCommitted: 0, problems: [] };
   const problem = (block: number, reason: string, reading?: Name) =>
@@ -59,16 +69,21 @@ export async function verifyLedger(store: S.Get & S.ListNames, hospital: string,
       problem(h, `the packet stored as block ${h} is ${showName(data.name)} (blocks moved or swapped)`);
     }
     const full = fullName(data);
+    let block: LedgerBlock | undefined;
+    try {
+      block = LedgerBlock.fromContent(data.content);
+    } catch (err: unknown) {
+      problem(h, `content is not a ledger block: ${(err as Error).message}`);
+    }
+    if (block) {
+      opts.atBlockTime?.(block.time);
+    }
     try {
       await verifier.verify(data);
     } catch (err: unknown) {
       problem(h, err instanceof TrustError ? `signature: ${err.message}` : `signature: ${(err as Error).message}`);
     }
-    let block: LedgerBlock;
-    try {
-      block = LedgerBlock.fromContent(data.content);
-    } catch (err: unknown) {
-      problem(h, `content is not a ledger block: ${(err as Error).message}`);
+    if (!block) {
       prevFull = full;
       continue;
     }

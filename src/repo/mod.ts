@@ -1,2 +1,3 @@
 export * from "./level-store.js";
 export * from "./repo-producer.js";
+export * from "./tape.js";

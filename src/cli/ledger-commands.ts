@@ -1,0 +1,105 @@
+import { readFile } from "node:fs/promises";
+
+import { Certificate, CertNaming } from "@ndn/keychain";
+import { Data } from "@ndn/packet";
+import { Decoder } from "@ndn/tlv";
+import { toHex } from "@ndn/util";
+import type { Command } from "commander";
+
+import { certificatesFromStore, fullName, LedgerBlock, verifyLedger } from "../ledger/mod.js";
+import { expectName, hospitalPrefix, ledgerPrefix, nameFromUri, showName } from "../naming/mod.js";
+import { exportStore, importTape, LevelStore } from "../repo/mod.js";
+import { syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+
+/** `iomt ledger ...` and `iomt repo ...`. */
+export function addLedgerCommands(program: Command): void {
+  const ledger = program.command("ledger").description("medical-devices ledgers kept in a repo");
+  ledger.command("verify")
+    .description("verify a patient's ledger in a repo: signatures, heights, hash links, committed readings; exits 1 on any problem")
+    .requiredOption("--store <dir>", "the repo (a LevelDB folder, e.g. results/run-*/nodes/stmary/repo)")
+    .requiredOption("--patient <name>", "the patient's prefix, e.g. /stmary/patient/alice")
+    .option("--anchor <file>", "the hospital's trust anchor certificate (base64 or binary); default: the one in the repo")
+    .action(async (o: { store: string; patient: string; anchor?: string }) => {
+      const { hospital, pid } = expectName(nameFromUri(o.patient), "patient");
+      await using store = await LevelStore.open(o.store);
+      const anchor = o.anchor ? await readCertificate(o.anchor) : await anchorInStore(store, hospital);
+      if (!o.anchor) {
+        console.log(`trust anchor ${showName(anchor.name)} taken from the repo (pass --anchor to pin one)`);
+      }
+      let at = Date.now();
+      const verifier = new TrustVerifier({
+        anchors: [anchor], fetchCertificate: certificatesFromStore(store), importVerifier: syncCertificateVerifier, now: () => at,
+      });
+      const report = await verifyLedger(store, hospital, pid, verifier, { atBlockTime: (t) => (at = t) });
+      for (const p of report.problems) {
+        console.log(`block ${p.block}${p.reading ? `, reading ${p.reading}` : ""}: ${p.reason}`);
+      }
+      console.log(`ledger ${report.patient}: ${report.blocks} blocks, ${report.readingsCommitted} readings committed: ${report.problems.length === 0 ? "OK" : `${report.problems.length} problem(s)`}`);
+      process.exitCode = report.problems.length === 0 ? 0 : 1;
+    });
+  ledger.command("show")
+    .description("print a patient's ledger block by block")
+    .requiredOption("--store <dir>", "the repo")
+    .requiredOption("--patient <name>", "the patient's prefix, e.g. /stmary/patient/alice")
+    .option("--readings", "list the committed readings too")
+    .action(async (o: { store: string; patient: string; readings?: boolean }) => {
+      const { hospital, pid } = expectName(nameFromUri(o.patient), "patient");
+      await using store = await LevelStore.open(o.store);
+      let shown = 0;
+      for await (const name of store.listNames(ledgerPrefix(hospital, pid))) {
+        const data = (await store.get(name))!;
+        const block = LedgerBlock.fromContent(data.content);
+        const digest = toHex(fullName(data).get(-1)!.value).slice(0, 16);
+        const prev = block.prev ? toHex(block.prev.get(-1)!.value).slice(0, 16) : block.patientCert ? `genesis, bound to ${showName(block.patientCert.getPrefix(-1))}` : "none";
+        console.log(`block ${block.height}  ${new Date(block.time).toISOString()}  ${block.committed.length} readings  digest ${digest}  prev ${prev}`);
+        if (o.readings) {
+          for (const c of block.committed) {
+            console.log(`    ${showName(c.getPrefix(-1))}`);
+          }
+        }
+        ++shown;
+      }
+      if (shown === 0) {
+        throw new Error(`no ledger of ${o.patient} in ${o.store}`);
+      }
+    });
+
+  const repo = program.command("repo").description("repos: export, import");
+  repo.command("export")
+    .description("write every packet of a repo as concatenated Data TLV (DataTape format)")
+    .requiredOption("--store <dir>", "the repo")
+    .requiredOption("--out <file>", "the file to write")
+    .action(async (o: { store: string; out: string }) => {
+      await using store = await LevelStore.open(o.store);
+      console.log(`exported ${await exportStore(store, o.out)} packets to ${o.out}`);
+    });
+  repo.command("import")
+    .description("read concatenated Data TLV into a repo; a malformed file keeps what was valid before the fault")
+    .requiredOption("--store <dir>", "the repo (created if needed)")
+    .requiredOption("--in <file>", "the file to read")
+    .action(async (o: { store: string; in: string }) => {
+      await using store = await LevelStore.open(o.store);
+      const r = await importTape(store, o.in);
+      if (r.error) {
+        throw new Error(`${o.in}: malformed at octet ${r.error.offset} (${r.error.message}); the ${r.imported} packets before it were imported`);
+      }
+      console.log(`imported ${r.imported} packets into ${o.store}`);
+    });
+}
+
+async function readCertificate(file: string): Promise<Certificate> {
+  const raw = await readFile(file);
+  const text = raw.toString("utf8").trim();
+  const wire = /^[A-Za-z0-9+/=\s]+$/.test(text) ? Buffer.from(text, "base64") : raw;
+  return Certificate.fromData(new Decoder(wire).decode(Data));
+}
+
+async function anchorInStore(store: LevelStore, hospital: string): Promise<Certificate> {
+  for await (const data of store.listData(hospitalPrefix(hospital).append(CertNaming.KEY))) {
+    const cert = Certificate.fromData(data);
+    if (cert.isSelfSigned) {
+      return cert;
+    }
+  }
+  throw new Error(`no trust anchor of ${hospital} in the repo: pass --anchor FILE`);
+}
