@@ -1,4 +1,5 @@
 import type { Forwarder } from "@ndn/fw";
+import type { DataStore as S } from "@ndn/repo-api";
 
 import { type StreamId, streamPrefix } from "../naming/mod.js";
 import type { SignedReading } from "../sensors/mod.js";
@@ -12,6 +13,8 @@ export interface ReadingPublisherOptions {
   devices: ReadonlyMap<string, readonly StreamId[]>;
   /** Readings kept per stream for retrieval (older ones are the repo's job). @defaultValue 600 */
   bufferSize?: number;
+  /** The home repo, which answers for readings older than the buffer. */
+  store?: S.Find;
 }
 
 /**
@@ -29,6 +32,7 @@ export class ReadingPublisher implements Disposable {
           fw: opts.fw,
           prefix: streamPrefix(opts.hospital, opts.pid, did, stream),
           bufferSize: opts.bufferSize,
+          fallback: opts.store && ((interest) => opts.store!.find(interest)),
         }));
       }
     }

@@ -1,11 +1,18 @@
 import { DoctorApp, type ReceivedAlarm } from "../doctor/mod.js";
 import { ReadingPublisher } from "../gateway/mod.js";
 import { AlarmKind, LiveMonitor } from "../monitor/mod.js";
+import path from "node:path";
+
 import { CloudServer } from "../cloud/mod.js";
-import { cloudStorePrefix, devicePrefix, expectName, hospitalPrefix, monitorPrefix, patientPrefix, showName, type StreamId } from "../naming/mod.js";
+import { LedgerAppender, LedgerReplicator } from "../ledger/mod.js";
+import { LevelStore } from "../repo/mod.js";
+import { StreamProducer } from "../streams/mod.js";
+import {
+  cloudStorePrefix, devicePrefix, expectName, hospitalPrefix, ledgerPrefix, monitorPrefix, patientPrefix, showName, type StreamId,
+} from "../naming/mod.js";
 import { EmulatedNetwork } from "../network/mod.js";
 import type { NodeLayerOptions } from "../node/mod.js";
-import { deviceKit, type FhirBundle, MedicalDevice, Physiology, STREAMS, toFhirBundle } from "../sensors/mod.js";
+import { deviceKit, type FhirBundle, MedicalDevice, Physiology, type SignedReading, STREAMS, toFhirBundle } from "../sensors/mod.js";
 import { realTime, type TimeDriver, virtualTime } from "../sim/time-driver.js";
 import type { Topology, TopologyNode } from "../topology/mod.js";
 import { ALARM_COLUMNS, CsvTable, LinkTracer, READING_COLUMNS } from "../trace/mod.js";
@@ -47,6 +54,8 @@ export interface ScenarioOptions {
    * @defaultValue 8000
    */
   drainMs?: number;
+  /** When gateways commit ledger blocks. @defaultValue every 60 readings or 60 s */
+  ledger?: { everyReadings?: number; everyMs?: number };
   /** Episodes and network events to add to the topology's own. */
   script?: ScenarioScript;
   /** Called every second of scenario time while the sensors publish. */
@@ -62,6 +71,7 @@ export interface PatientRecord {
   streams: StreamId[];
   rateHz: number;
   publisher: ReadingPublisher;
+  appender: LedgerAppender;
 }
 
 export interface ScenarioResult {
@@ -105,8 +115,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     return d;
   };
   try {
-    const { anchors, monitorIds } = await provisionHospitals(topology, net, identities, use);
-    const { patients, forgers, devicesToStart } = await provisionHomes(topology, net, identities, anchors, seed, use, opts.script);
+    const repos = new Map<string, LevelStore>();
+    const { anchors, monitorIds } = await provisionHospitals(topology, net, identities, repos, use);
+    const { patients, forgers, devicesToStart } = await provisionHomes(topology, net, identities, anchors, repos, opts, use);
     const cloud = mode === "cloud" ? startCloud(topology, net, patients, use) : undefined;
     net.computeRoutes();
 
@@ -143,6 +154,17 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       }
     }
 
+    // Each hospital keeps a replica of its patients' ledgers.
+    const replicators = new Map<string, LedgerReplicator>();
+    for (const h of [...topology.nodes.values()].filter((n) => n.role === "hospital")) {
+      const fw = net.fw(h.name);
+      replicators.set(h.name, use(new LedgerReplicator({
+        fw, hospital: h.name, store: repos.get(h.name)!,
+        patients: patients.filter((p) => p.hospital === h.name).map((p) => p.pid),
+        verifier: new TrustVerifier({ anchors: [anchors.get(h.name)!.cert], fetchCertificate: fetchCertificateOverNdn(fw), importVerifier: identities.importVerifier }),
+      })));
+    }
+
     // Sensors start last, so that every follower is in place for reading 0.
     const tracer = use(new LinkTracer(net.links));
     const sensingStart = Date.now();
@@ -154,10 +176,14 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     for (const d of devices) {
       d[Symbol.dispose]();
     }
+    for (const p of patients) {
+      void p.appender.flush(); // the last readings go into a last block
+    }
     // Drain: until every reading of a monitored patient is verified, rejected or given up.
     const monitoredPublished = () => sum(patients.filter((p) => monitors.has(p.hospital)).map((p) => p.publisher.published));
     const accounted = () => sum([...monitors.values()].map((m) => m.counters.verified + m.rejected.total + m.counters.lost));
-    const settled = () => accounted() >= monitoredPublished() && doctors.every((d) => d.pendingVerifications === 0);
+    const replicated = () => patients.every((p) => replicators.get(p.hospital)!.perPatient.get(p.pid)!.blocks >= p.appender.blocks);
+    const settled = () => accounted() >= monitoredPublished() && doctors.every((d) => d.pendingVerifications === 0) && replicated();
     const drainMs = opts.drainMs ?? 8000;
     let drained = 0;
     for (; drained < drainMs && !settled(); drained += 100) {
@@ -172,7 +198,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       wallMs: Number(process.hrtime.bigint() - wallStart) / 1e6,
       clock: virtual ? "virtual" : "real",
       mode,
-      patients, forgers, monitors, doctors, net,
+      patients, forgers, monitors, doctors, net, replicators,
+      repos: await describeRepos(repos),
     });
     const alarms = new CsvTable(ALARM_COLUMNS);
     for (const d of doctors) {
@@ -185,6 +212,14 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       }
     }
     const latest = patients.flatMap((p) => Object.values(monitors.get(p.hospital)?.view(p.pid).latest ?? {}));
+    // Repos go to disk once the clock is real again: LevelDB completes on real I/O.
+    time[Symbol.dispose]();
+    if (opts.dataDir !== undefined) {
+      for (const [node, repo] of repos) {
+        await using disk = await LevelStore.open(path.join(opts.dataDir, "nodes", node, "repo"));
+        await disk.insert(repo.listData());
+      }
+    }
     return {
       summary,
       observations: toFhirBundle(latest),
@@ -199,8 +234,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
 type Use = <T extends Disposable>(d: T) => T;
 
-/** Hospitals: a trust anchor each, the monitor's identity, their certificates served. */
-async function provisionHospitals(topology: Topology, net: EmulatedNetwork, identities: IdentityProvider, use: Use) {
+/** Hospitals: a trust anchor each, the monitor's identity, their certificates served, a repo. */
+async function provisionHospitals(topology: Topology, net: EmulatedNetwork, identities: IdentityProvider, repos: Map<string, LevelStore>, use: Use) {
   const anchors = new Map<string, Identity>();
   const monitorIds = new Map<string, Identity>();
   for (const h of [...topology.nodes.values()].filter((n) => n.role === "hospital")) {
@@ -208,6 +243,9 @@ async function provisionHospitals(topology: Topology, net: EmulatedNetwork, iden
     const monitor = await identities.enrol(h.name, monitorPrefix(h.name), anchor);
     anchors.set(h.name, anchor);
     monitorIds.set(h.name, monitor);
+    const repo = LevelStore.memory();
+    await repo.insert(anchor.cert.data, monitor.cert.data);
+    repos.set(h.name, repo);
     const certs = use(new CertificateServer(net.fw(h.name)));
     certs.add(anchor.cert);
     certs.add(monitor.cert);
@@ -218,18 +256,32 @@ async function provisionHospitals(topology: Topology, net: EmulatedNetwork, iden
 
 /** Homes: a gateway per patient enrolled by its hospital, devices enrolled by the gateway, a publisher. */
 async function provisionHomes(topology: Topology, net: EmulatedNetwork, identities: IdentityProvider,
-    anchors: ReadonlyMap<string, Identity>, seed: number, use: Use, script?: ScenarioScript) {
+    anchors: ReadonlyMap<string, Identity>, repos: Map<string, LevelStore>, opts: ScenarioOptions, use: Use) {
+  const { seed, script } = opts;
   const patients: PatientRecord[] = [];
   const forgers: Forger[] = [];
   const devicesToStart: Array<() => MedicalDevice> = [];
   for (const home of [...topology.nodes.values()].filter((n) => n.role === "home")) {
     const hospital = home.hospital!;
     const certs = use(new CertificateServer(net.fw(home.name)));
+    const repo = LevelStore.memory();
+    repos.set(home.name, repo);
+    await repo.insert(anchors.get(hospital)!.cert.data);
     for (const p of home.patients) {
       const gateway = await identities.enrol(home.name, patientPrefix(hospital, p.pid), anchors.get(hospital)!);
       certs.add(gateway.cert);
+      // The hospital issued the gateway's certificate: its repo keeps it, to verify the ledger.
+      await repos.get(hospital)?.insert(gateway.cert.data);
       const devices = deviceKit(p.streams);
-      const publisher = use(new ReadingPublisher({ fw: net.fw(home.name), hospital, pid: p.pid, devices }));
+      const fw = net.fw(home.name);
+      const publisher = use(new ReadingPublisher({ fw, hospital, pid: p.pid, devices, store: repo }));
+      const ledgerStream = use(new StreamProducer({ fw, prefix: ledgerPrefix(hospital, p.pid), fallback: (i) => repo.find(i) }));
+      const appender = use(new LedgerAppender({
+        hospital, pid: p.pid, identity: gateway, store: repo,
+        everyReadings: opts.ledger?.everyReadings, everyMs: opts.ledger?.everyMs,
+        onBlock: (block) => ledgerStream.publish(expectName(block.name, "ledger-block").height, block),
+      }));
+      await repo.insert(gateway.cert.data);
       const physiology = new Physiology(seed, `${hospital}/${p.pid}`);
       for (const e of [...p.episodes, ...(script?.episodes.filter((x) => x.pid === p.pid).map((x) => x.episode) ?? [])]) {
         physiology.schedule(e);
@@ -239,7 +291,13 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
         const id = await identities.enrol(home.name, devicePrefix(hospital, p.pid, did), gateway);
         deviceIds.set(did, id);
         certs.add(id.cert);
+        await repo.insert(id.cert.data);
       }
+      // The gateway serves each reading at once, and keeps it in its repo and ledger.
+      const gatewayTakes = (r: SignedReading) => {
+        publisher.publish(r);
+        appender.add(r.data);
+      };
       const forger = forgerFor(home, p.forgeries, deviceIds);
       if (forger) {
         forgers.push(forger);
@@ -250,15 +308,23 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
           rateHz: Object.fromEntries(streams.map((s) => [s, p.rateHz])),
           identity: deviceIds.get(did)!,
           emit: forger ?
-            (r) => void forger.apply(r).then((f) => publisher.publish(f)).catch(reportFailure(`forger at ${home.name}`)) :
-            (r) => publisher.publish(r),
+            (r) => void forger.apply(r).then((f) => gatewayTakes(f)).catch(reportFailure(`forger at ${home.name}`)) :
+            (r) => gatewayTakes(r),
         }));
       }
-      patients.push({ pid: p.pid, hospital, home: home.name, streams: p.streams, rateHz: p.rateHz, publisher });
+      patients.push({ pid: p.pid, hospital, home: home.name, streams: p.streams, rateHz: p.rateHz, publisher, appender });
       net.announce(home.name, patientPrefix(hospital, p.pid));
     }
   }
   return { patients, forgers, devicesToStart };
+}
+
+async function describeRepos(repos: ReadonlyMap<string, LevelStore>) {
+  const out = [];
+  for (const [node, repo] of repos) {
+    out.push({ node, path: `nodes/${node}/repo`, packets: await repo.count() });
+  }
+  return out;
 }
 
 /** The central server of the `cloud` mode, at the topology's cloud node. */

@@ -1,6 +1,7 @@
 import type { DoctorApp } from "../doctor/mod.js";
 import { AlarmKind, type LiveMonitor, type RejectionReason } from "../monitor/mod.js";
 import { patientPrefix, showName } from "../naming/mod.js";
+import type { LedgerReplicator } from "../ledger/mod.js";
 import type { EmulatedNetwork } from "../network/mod.js";
 import type { NodeLayerCounters } from "../node/mod.js";
 import type { Topology } from "../topology/mod.js";
@@ -42,6 +43,10 @@ export interface Summary {
   links: SummaryLink[];
   /** What each node's layer did: Content Store hits and misses, aggregated Interests, loops dropped. */
   nodes: Array<{ node: string } & NodeLayerCounters>;
+  /** Every node's repo: where it was written (under the output folder) and how many packets it holds. */
+  repos: Array<{ node: string; path: string; packets: number }>;
+  /** Reading produced → committed in a block stored at the hospital repo, ms. */
+  commitLatencyMs: { readings: number; p50: number | null; p95: number | null; p99: number | null };
 }
 
 export interface SummaryLink {
@@ -80,6 +85,8 @@ export interface SummaryPatient {
   level: string | null;
   /** Latest reading of each vital stream the monitor verified. */
   vitals: Record<string, { values: number[]; producedAt: number; reading: string }>;
+  /** The patient's ledger as replicated at the hospital. */
+  ledger: { blocks: number; readingsCommitted: number };
 }
 
 export interface SummaryInput {
@@ -92,6 +99,8 @@ export interface SummaryInput {
   clock: "virtual" | "real";
   mode: ForwardingMode;
   net: EmulatedNetwork;
+  replicators: ReadonlyMap<string, LedgerReplicator>;
+  repos: Summary["repos"];
   patients: readonly PatientRecord[];
   forgers: readonly Forger[];
   monitors: ReadonlyMap<string, LiveMonitor>;
@@ -165,13 +174,21 @@ export function buildSummary(s: SummaryInput): Summary {
         news2: view?.news2?.total ?? null,
         level: view?.news2?.level ?? null,
         vitals,
+        ledger: s.replicators.get(p.hospital)?.perPatient.get(p.pid) ?? { blocks: 0, readingsCommitted: 0 },
       };
     }),
+    repos: s.repos,
+    commitLatencyMs: latencySummary([...s.replicators.values()].flatMap((r) => r.commitLatencies)),
     nodes: [...s.net.nodes].map(([node, n]) => ({ node, ...n.counters })),
     links: s.net.links.flatMap((l) => [[l.a, l.b, l.ab.counters], [l.b, l.a, l.ba.counters]] as const).map(([from, to, c]) => ({
       from, to, packets: c.packets, bytes: c.bytes, interests: c.interests, data: c.data, drops: c.drops, lost: c.lost,
     })),
   };
+}
+
+function latencySummary(values: number[]): Summary["commitLatencyMs"] {
+  const sorted = values.sort((a, b) => a - b);
+  return { readings: sorted.length, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
 }
 
 export function sum(xs: readonly number[]): number {
@@ -213,6 +230,12 @@ export function formatSummary(s: Summary): string {
   if (l.receipts > 0) {
     out.push(`  alarm latency (reading produced → doctor): p50 ${l.p50!.toFixed(1)} ms, p95 ${l.p95!.toFixed(1)} ms, max ${l.max!.toFixed(1)} ms over ${l.receipts} receipts`);
   }
+  const blocks = sum(s.patients.map((p) => p.ledger.blocks));
+  const committed = sum(s.patients.map((p) => p.ledger.readingsCommitted));
+  const c = s.commitLatencyMs;
+  out.push("");
+  out.push(`Ledgers: ${blocks} blocks committing ${committed} readings, replicated at the hospital` +
+    (c.readings > 0 ? `; commit latency (reading produced → block stored at the hospital): p50 ${(c.p50! / 1000).toFixed(1)} s, p95 ${(c.p95! / 1000).toFixed(1)} s, p99 ${(c.p99! / 1000).toFixed(1)} s` : ""));
   out.push("");
   out.push("Patients (latest at the monitor):");
   for (const p of s.patients) {

@@ -18,6 +18,8 @@ export interface StreamProducerOptions {
   maxAhead?: number;
   /** Longest time an Interest waits for its packet, whatever its lifetime, in ms. @defaultValue 60000 */
   maxWaitMs?: number;
+  /** Where packets older than the buffer are looked up (a repo). */
+  fallback?: (interest: Interest) => Promise<Data | undefined>;
 }
 
 /**
@@ -78,8 +80,14 @@ export class StreamProducer implements Disposable {
     }
     const seq = SequenceNum.parse(comp);
     const have = this.packets.get(seq);
-    if (have || seq <= this.newest - this.bufferSize || seq > this.newest + this.maxAhead) {
-      return have; // undefined: long gone, or too far ahead to hold
+    if (have) {
+      return have;
+    }
+    if (seq <= this.newest - this.bufferSize) {
+      return this.opts.fallback?.(interest); // older than the buffer: the repo may have it
+    }
+    if (seq > this.newest + this.maxAhead) {
+      return undefined; // too far ahead to hold
     }
     // Not made yet (or published out of order and still to come): wait for it.
     return new Promise((resolve) => {
