@@ -58,7 +58,14 @@ export async function verifyLedger(store: S.Get & S.ListNames, hospital: string,
   let prevFull: Name | undefined;
   for (let h = 0; h <= top; ++h) {
     // Fetched by name, as a consumer would: what the store answers for block h.
-    const data = await store.get(ledgerBlockName(hospital, pid, h));
+    let data: Data | undefined;
+    try {
+      data = await store.get(ledgerBlockName(hospital, pid, h));
+    } catch (err: unknown) {
+      problem(h, `the stored block is not a valid Data packet: ${(err as Error).message}`);
+      prevFull = undefined;
+      continue;
+    }
     if (!data) {
       problem(h, "missing: heights must be contiguous");
       prevFull = undefined;
@@ -102,7 +109,13 @@ export async function verifyLedger(store: S.Get & S.ListNames, hospital: string,
     }
     for (const committed of block.committed) {
       ++report.readingsCommitted;
-      const reading = await store.get(ImplicitDigest.strip(committed));
+      let reading: Data | undefined;
+      try {
+        reading = await store.get(ImplicitDigest.strip(committed));
+      } catch (err: unknown) {
+        problem(h, `reading altered: the stored packet is not a valid Data packet (${(err as Error).message})`, committed);
+        continue;
+      }
       if (!reading) {
         problem(h, "committed reading missing from the store", committed);
       } else if (!fullName(reading).equals(committed)) {
