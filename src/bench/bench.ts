@@ -5,6 +5,7 @@ import path from "node:path";
 import { runScenario } from "../scenario/mod.js";
 import { readTopologyFile } from "../topology/mod.js";
 import { plainFwExchangesPerSecond } from "./plain-fw.js";
+import { benchLedger, benchRepo } from "./repo-bench.js";
 
 export interface BenchOptions {
   /** Shorter runs (about a minute in all). */
@@ -60,12 +61,19 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   }
+  process.stderr.write("bench: repo and ledger…\n");
+  const repo = await benchRepo(opts.quick ? 20_000 : 100_000);
+  const ledger = await benchLedger(opts.quick ? 3000 : 12_000);
   const result = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     quick: opts.quick,
     simRealtimeFactor: figures.default!.realtimeFactor,
     cityRealtimeFactor: figures.city!.realtimeFactor,
+    repoInsertVsRawLevel: repo.repoInsertVsRawLevel,
+    ledgerVerifyVsRawVerify: ledger.ledgerVerifyVsRawVerify,
     simulation: figures,
+    repo,
+    ledger,
   };
   if (opts.json) {
     await writeFile(opts.json, `${JSON.stringify(result, undefined, 2)}\n`);
