@@ -1,14 +1,16 @@
 import { readFile } from "node:fs/promises";
 
+import { Forwarder } from "@ndn/fw";
 import { Certificate, CertNaming } from "@ndn/keychain";
-import { Data } from "@ndn/packet";
+import { Data, type Name } from "@ndn/packet";
 import { Decoder } from "@ndn/tlv";
 import { toHex } from "@ndn/util";
 import type { Command } from "commander";
 
 import { certificatesFromStore, fullName, LedgerBlock, verifyLedger } from "../ledger/mod.js";
 import { expectName, hospitalPrefix, ledgerPrefix, nameFromUri, showName } from "../naming/mod.js";
-import { exportStore, importTape, LevelStore } from "../repo/mod.js";
+import { TcpListener } from "../faces/mod.js";
+import { exportStore, importTape, LevelStore, RepoProducer } from "../repo/mod.js";
 import { syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
 /** `iomt ledger ...` and `iomt repo ...`. */
@@ -64,7 +66,29 @@ export function addLedgerCommands(program: Command): void {
       }
     });
 
-  const repo = program.command("repo").description("repos: export, import");
+  const repo = program.command("repo").description("repos: serve, export, import");
+  repo.command("serve")
+    .description("serve a repo to NDN peers over TCP (e.g. an NFD face: nfdc face create tcp4://HOST:PORT) until interrupted")
+    .requiredOption("--store <dir>", "the repo")
+    .option("--listen <host:port>", "address to listen on", "127.0.0.1:6363")
+    .option("--prefix <name...>", "prefixes to serve (default: the first component of every name in the repo)")
+    .action(async (o: { store: string; listen: string; prefix?: string[] }) => {
+      const m = /^(.*):(\d+)$/.exec(o.listen);
+      if (!m) {
+        throw new Error(`--listen ${o.listen}: expected host:port`);
+      }
+      await using store = await LevelStore.open(o.store);
+      const prefixes = o.prefix?.map((p) => nameFromUri(p)) ?? await topPrefixes(store);
+      const fw = Forwarder.create();
+      using _producer = new RepoProducer(fw, store, prefixes);
+      await using listener = await TcpListener.listen({ fw, host: m[1]!, port: Number(m[2]) });
+      console.log(`serving ${await store.count()} packets under ${prefixes.map((p) => showName(p)).join(" ")} on tcp://${m[1]}:${listener.port}`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      fw.close();
+    });
   repo.command("export")
     .description("write every packet of a repo as concatenated Data TLV (DataTape format)")
     .requiredOption("--store <dir>", "the repo")
@@ -85,6 +109,16 @@ export function addLedgerCommands(program: Command): void {
       }
       console.log(`imported ${r.imported} packets into ${o.store}`);
     });
+}
+
+/** The distinct first components of a repo's names. */
+async function topPrefixes(store: LevelStore): Promise<Name[]> {
+  const seen = new Map<string, Name>();
+  for await (const name of store.listNames()) {
+    const top = name.getPrefix(1);
+    seen.set(top.valueHex, top);
+  }
+  return [...seen.values()];
 }
 
 async function readCertificate(file: string): Promise<Certificate> {
