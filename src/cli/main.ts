@@ -29,8 +29,10 @@ program.command("simulate")
   .option("--out <dir>", "output folder (default: results/run-<time>)")
   .addOption(new Option("--mode <mode>", "ndn: caching and aggregation; ndn-nocache: aggregation only; ip: neither; cloud: via a central server").choices(Object.keys(MODES)).default("ndn"))
   .addOption(new Option("--clock <clock>", "virtual: simulated time, as fast as the CPU allows; real: real time").choices(["virtual", "real"]).default("virtual"))
+  .option("--block-readings <n>", "gateways commit a ledger block every N readings", intArg, 60)
+  .option("--block-interval <time>", "...or at least this often", durationArg, 60_000)
   .option("--quiet", "print only the summary")
-  .action(async (o: { topology: string; scenario?: string; duration: number; seed: number; out?: string; mode: ForwardingMode; clock: "virtual" | "real"; quiet?: boolean }) => {
+  .action(async (o: { topology: string; scenario?: string; duration: number; blockReadings: number; blockInterval: number; seed: number; out?: string; mode: ForwardingMode; clock: "virtual" | "real"; quiet?: boolean }) => {
     const topology = await readTopologyFile(o.topology);
     const script = o.scenario === undefined ? undefined : await readScenarioFile(o.scenario, topology);
     const out = o.out ?? path.join(PACKAGE_ROOT, "results", `run-${new Date().toISOString().replaceAll(/[:.]/g, "-")}`);
@@ -38,6 +40,7 @@ program.command("simulate")
     const tty = process.stderr.isTTY && !o.quiet;
     const { summary, observations, traces } = await runScenario({
       topology, script, durationMs: o.duration, seed: o.seed, dataDir: out, clock: o.clock, mode: o.mode,
+      ledger: { everyReadings: o.blockReadings, everyMs: o.blockInterval },
       onProgress: tty ? (t, total) => process.stderr.write(`\r${progressBar(t, total)}`) : undefined,
       onAlarm: o.quiet ? undefined : (a) => {
         const what = a.alarm.kind === AlarmKind.Fall ? "fall" : `NEWS2 ${a.alarm.score}`;
