@@ -40,6 +40,10 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
     { name: "default", file: "home-hospital.conf", durationMs: opts.quick ? 120_000 : 600_000, hops: 2 },
     { name: "city", file: "city.conf", durationMs: opts.quick ? 20_000 : 120_000, hops: 3 },
   ];
+  // Repo and ledger first, on a fresh heap: the simulations leave a large one behind.
+  process.stderr.write("bench: repo and ledger…\n");
+  const repo = await benchRepo(opts.quick ? 20_000 : 100_000);
+  const ledger = await benchLedger(opts.quick ? 3000 : 12_000);
   const figures: Record<string, SimFigure> = {};
   for (const r of runs) {
     const topology = await readTopologyFile(path.join(opts.topologies, r.file));
@@ -61,9 +65,6 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   }
-  process.stderr.write("bench: repo and ledger…\n");
-  const repo = await benchRepo(opts.quick ? 20_000 : 100_000);
-  const ledger = await benchLedger(opts.quick ? 3000 : 12_000);
   const result = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     quick: opts.quick,

@@ -15,8 +15,26 @@ import { certifyKeyPair, deriveEcdsaKeyPair, signEcdsaFixedLength, syncCertifica
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
-/** Repo inserts and finds against raw classic-level puts and gets of the same bytes, same run. */
+/**
+ * Repo inserts and finds against raw classic-level puts and gets of the same bytes, same run; each
+ * measured twice, alternating, keeping the better of the two (disk and GC noise).
+ */
 export async function benchRepo(n: number): Promise<Record<string, number>> {
+  const first = await benchRepoOnce(n);
+  const second = await benchRepoOnce(n);
+  const best = (k: string) => Math.max(first[k]!, second[k]!);
+  const r = {
+    insertsPerSecond: best("insertsPerSecond"), rawPutsPerSecond: best("rawPutsPerSecond"),
+    findsPerSecond: best("findsPerSecond"), rawGetsPerSecond: best("rawGetsPerSecond"),
+  };
+  return {
+    ...r,
+    repoInsertVsRawLevel: round(r.insertsPerSecond / r.rawPutsPerSecond),
+    repoFindVsRawGet: round(r.findsPerSecond / r.rawGetsPerSecond),
+  };
+}
+
+async function benchRepoOnce(n: number): Promise<Record<string, number>> {
   const dir = await mkdtemp(path.join(tmpdir(), "iomt-bench-repo-"));
   const packets = Array.from({ length: n }, (_, i) => new Data(new Name(`/bench/repo/${i}`), new Uint8Array(250).fill(i % 251)));
   const wires = packets.map((d) => ({ key: d.name.value, value: Encoder.encode(d) }));
@@ -48,8 +66,8 @@ export async function benchRepo(n: number): Promise<Record<string, number>> {
     }
     const finds = n / seconds(t);
     return {
-      insertsPerSecond: Math.round(inserts), rawPutsPerSecond: Math.round(rawPuts), repoInsertVsRawLevel: round(inserts / rawPuts),
-      findsPerSecond: Math.round(finds), rawGetsPerSecond: Math.round(rawGets), repoFindVsRawGet: round(finds / rawGets),
+      insertsPerSecond: Math.round(inserts), rawPutsPerSecond: Math.round(rawPuts),
+      findsPerSecond: Math.round(finds), rawGetsPerSecond: Math.round(rawGets),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

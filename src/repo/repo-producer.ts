@@ -8,7 +8,8 @@ import { showName } from "../naming/mod.js";
 /**
  * Serves a store to the network: one producer per prefix, answering each Interest with
  * `store.find` (exact name, or with CanBePrefix the first packet under it; MustBeFresh honoured),
- * many at once.
+ * many at once. Each prefix is announced to the forwarder, which readvertises it (to NFD, say)
+ * where a readvertise destination is set.
  */
 export class RepoProducer implements Disposable {
   private readonly producers: Producer[];
@@ -18,7 +19,6 @@ export class RepoProducer implements Disposable {
       fw,
       describe: `repo ${showName(prefix)}`,
       concurrency: 256,
-      announcement: false,
     }));
   }
 
