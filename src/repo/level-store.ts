@@ -40,6 +40,11 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
     return new LevelStore(new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: "view", valueEncoding: "view" }) as unknown as Db, {});
   }
 
+  /** A packet's stored TLV, undecoded: what its implicit digest is computed over. */
+  getWire(name: Name): Promise<Uint8Array | undefined> {
+    return this.db.get(name.value);
+  }
+
   async get(name: Name): Promise<Data | undefined> {
     const wire = await this.db.get(name.value);
     return wire === undefined ? undefined : decodeData(wire);
