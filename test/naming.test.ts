@@ -3,7 +3,7 @@ import { SequenceNum, Version } from "@ndn/naming-convention2";
 import { describe, expect, test } from "vitest";
 
 import {
-  alarmName, alarmStreamPrefix, consultationBlockName, consultationPrefix, devicePrefix, expectName,
+  alarmName, alarmStreamPrefix, consultationBlockName, consultationRecordName, consultationPrefix, devicePrefix, expectName,
   hospitalPrefix, ledgerBlockName, ledgerPrefix, monitorPrefix, NameError, nameFromUri, parseName,
   patientPrefix, readingName, showName, staffPrefix, STREAM_IDS, streamPrefix, subjectName,
 } from "../src/naming/mod.js";
@@ -24,6 +24,7 @@ describe("round trips", () => {
     [consultationPrefix("c"), { kind: "consultation", consortium: "c" }],
     [consultationPrefix("c", "h1"), { kind: "consultation", consortium: "c", hospital: "h1" }],
     [consultationBlockName("c", "h1", 9), { kind: "consultation-block", consortium: "c", hospital: "h1", height: 9 }],
+    [consultationRecordName("c", "h1", "w1", 4), { kind: "consultation-record", consortium: "c", hospital: "h1", wid: "w1", seq: 4 }],
   ];
   test.each(cases)("%s", (name, parsed) => {
     expect(parseName(name)).toEqual(parsed);

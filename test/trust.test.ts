@@ -8,7 +8,7 @@ import { Component, Data, type Name, ValidityPeriod } from "@ndn/packet";
 import { beforeAll, describe, expect, test } from "vitest";
 
 import {
-  alarmName, consultationBlockName, devicePrefix, hospitalPrefix, ledgerBlockName, monitorPrefix,
+  alarmName, consultationBlockName, consultationRecordName, devicePrefix, hospitalPrefix, ledgerBlockName, monitorPrefix,
   patientPrefix, readingName, staffPrefix,
 } from "../src/naming/mod.js";
 import {
@@ -126,6 +126,10 @@ describe("forbidden signers are rejected with their reason", () => {
     publish(w, rogue);
     await expectRejected(v, await signed(readingName("h1", "p2", "rogue", "fall", 0), rogue), "policy",
       /device certificate is issued only by its own patient's gateway/);
+  });
+  test("a health worker signs only its own consultation records", async () => {
+    await expect(verifierFor(w).verify(await signed(consultationRecordName("c", "h1", "w1", 0), w.staff))).resolves.toBeUndefined();
+    await expectRejected(verifierFor(w), await signed(consultationRecordName("c", "h1", "w2", 0), w.staff), "policy", /only by its own author/);
   });
   test("a health worker signing a ledger block, and another hospital's consultation", async () => {
     await expectRejected(verifierFor(w), await signed(ledgerBlockName("h1", "p1", 0), w.staff), "policy");

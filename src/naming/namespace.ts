@@ -15,6 +15,7 @@ import { isStreamId, STREAM_IDS, type StreamId } from "./streams.js";
  * /<hospital>/monitor                                live monitoring service
  * /<hospital>/alarm/<pid>/seq=<n>                    alarm for the doctors
  * /<consortium>/consultation/<hospital>/seq=<height> consultation ledger block
+ * /<consortium>/consultation/<hospital>/record/<wid>/seq=<n>  a health worker's record
  * <any of the above>/KEY/<kid>[/<issuer>/v=<ver>]    key and certificate names
  * ```
  *
@@ -28,6 +29,7 @@ export const KW = {
   monitor: "monitor",
   alarm: "alarm",
   consultation: "consultation",
+  record: "record",
   KEY: "KEY",
 } as const;
 
@@ -136,6 +138,9 @@ export function consultationPrefix(consortium: string, hospital?: string): Name 
 export function consultationBlockName(consortium: string, hospital: string, height: number): Name {
   return consultationPrefix(consortium, hospital).append(seq(height, "block height"));
 }
+export function consultationRecordName(consortium: string, hospital: string, wid: string, n: number): Name {
+  return consultationPrefix(consortium, hospital).append(KW.record).append(id(wid, "staff")).append(seq(n, "record sequence number"));
+}
 
 // ---- parsing ----
 
@@ -157,6 +162,7 @@ export type ParsedName =
   | { kind: "alarm"; hospital: string; pid: string; seq: number }
   | { kind: "consultation"; consortium: string; hospital?: string }
   | { kind: "consultation-block"; consortium: string; hospital: string; height: number }
+  | { kind: "consultation-record"; consortium: string; hospital: string; wid: string; seq: number }
   | { kind: "key"; subject: Subject; keyId: Component }
   | { kind: "certificate"; subject: Subject; keyId: Component; issuerId: Component; version: number };
 
@@ -249,6 +255,14 @@ export function parseName(input: NameLike): ParsedName {
       const hospital = c.id("hospital");
       if (c.done) {
         return { kind: "consultation", consortium: root, hospital };
+      }
+      const next = name.get(c.i)!;
+      if (next.type === TT_GENERIC && next.text === KW.record) {
+        ++c.i;
+        const wid = c.id("staff");
+        const n = c.seq("record sequence number");
+        c.end("consultation record");
+        return { kind: "consultation-record", consortium: root, hospital, wid, seq: n };
       }
       const height = c.seq("block height");
       c.end("consultation block");

@@ -7,7 +7,7 @@ import { NameError, parseName, type ParsedName, showName, type Subject } from ".
  * The name-based trust policy of design.md: who may sign what.
  * - a device key: only readings of its own device's streams;
  * - a patient-gateway key: only its own patient's ledger blocks and its own devices' certificates;
- * - a health-worker key: only consultation blocks of its own hospital;
+ * - a health-worker key: only its own consultation records, and consultation blocks of its hospital;
  * - the monitor key: only its own hospital's alarms;
  * - a hospital key: only certificates under its own root (gateways, staff, monitor, itself).
  *
@@ -43,6 +43,9 @@ export function policyViolation(packetName: Name, signerKeyName: Name): string |
     case "alarm":
       return s.kind === "monitor" && s.hospital === packet.hospital ?
         undefined : forbid("an alarm is signed only by its hospital's monitor");
+    case "consultation-record":
+      return s.kind === "staff" && s.hospital === packet.hospital && s.wid === packet.wid ?
+        undefined : forbid("a consultation record is signed only by its own author, a health worker of its hospital");
     case "consultation-block":
       return s.kind === "staff" && s.hospital === packet.hospital ?
         undefined : forbid("a consultation block is signed only by a health worker of its hospital");
