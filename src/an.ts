@@ -25,4 +25,20 @@ export const TT = {
   Committed: 0xE4,
   MerkleRoot: 0xE5,
   PatientCert: 0xE6,
+
+  // consultation/record.ts
+  ConsultationRecord: 0xF0,
+  RecordKind: 0xF1,
+  RecordPatient: 0xF2,
+  RecordText: 0xF3,
+  RecordCode: 0xF4,
+  RecordTime: 0xF5,
+
+  // consultation/block.ts
+  ConsultationBlock: 0xF8,
+  ConsultationHeight: 0xF9,
+  ConsultationPrev: 0xFA,
+  ConsultationRef: 0xFB,
+  ConsultationTime: 0xFC,
+  ConsultationRecordData: 0xFD,
 } as const;

@@ -1,0 +1,224 @@
+import { type Data, type Name } from "@ndn/packet";
+
+import { fullName } from "../ledger/digest.js";
+import { NameError, parseName, showName } from "../naming/mod.js";
+import { ConsultationBlock } from "./block.js";
+
+/** A block in the DAG. */
+export interface DagBlock {
+  data: Data;
+  block: ConsultationBlock;
+  fullName: Name;
+  hospital: string;
+  height: number;
+  /** 1 + the largest depth among its parents: a topological rank. */
+  depth: number;
+  /** Hospitals whose chain has this block as itself or an ancestor. */
+  referencedBy: Set<string>;
+}
+
+/** Two different blocks one hospital signed for one position: proof of misbehaviour. */
+export interface Equivocation {
+  hospital: string;
+  height: number;
+  /** The full names of both blocks. */
+  blocks: [string, string];
+}
+
+export type AddResult =
+  | { status: "accepted" | "duplicate" }
+  /** Kept (other blocks may reference it) as evidence, never to be confirmed. */
+  | { status: "equivocation"; reason: string }
+  | { status: "pending"; missing: string[] }
+  | { status: "rejected"; reason: string };
+
+/**
+ * The consultation ledger's DAG as one hospital sees it: each hospital's hash chain, each block
+ * referencing the newest blocks its hospital had seen of the others. A block is confirmed once more
+ * than two thirds of the member hospitals have referenced it (itself or a later block of theirs
+ * has it as an ancestor). Equivocation (two blocks for one hospital and height) and broken links
+ * are detected with their evidence; such blocks are never confirmed, and the rest goes on.
+ *
+ * Blocks must be signature-verified before they are added.
+ */
+export class ConsultationDag {
+  private readonly byName = new Map<string, DagBlock>();
+  private readonly byPosition = new Map<string, DagBlock>();
+  /** The lowest equivocated height of each hospital: its blocks from there on are never confirmed. */
+  private readonly taintedFrom = new Map<string, number>();
+  private readonly pending = new Map<string, Data>();
+  readonly equivocations: Equivocation[] = [];
+  readonly brokenLinks: Array<{ block: string; reason: string }> = [];
+
+  /** @param members - every hospital of the consortium (confirmation needs more than two thirds of them). */
+  constructor(readonly consortium: string, readonly members: readonly string[]) {}
+
+  /** Add a verified block; blocks whose parents are not known yet wait, and are added when they are. */
+  add(data: Data): AddResult {
+    const result = this.tryAdd(data);
+    if (result.status === "pending") {
+      this.pending.set(fullName(data).valueHex, data);
+    } else if (result.status === "accepted" || result.status === "equivocation") {
+      this.retryPending();
+    }
+    return result;
+  }
+
+  private tryAdd(data: Data): AddResult {
+    let p;
+    try {
+      p = parseName(data.name);
+    } catch (err: unknown) {
+      return { status: "rejected", reason: err instanceof NameError ? err.message : String(err) };
+    }
+    if (p.kind !== "consultation-block" || p.consortium !== this.consortium) {
+      return { status: "rejected", reason: `${showName(data.name)} is not a block of consortium ${this.consortium}` };
+    }
+    if (!this.members.includes(p.hospital)) {
+      return { status: "rejected", reason: `${p.hospital} is not a member of ${this.consortium}` };
+    }
+    const full = fullName(data);
+    if (this.byName.has(full.valueHex)) {
+      return { status: "duplicate" };
+    }
+    let block: ConsultationBlock;
+    try {
+      block = ConsultationBlock.fromContent(data.content);
+    } catch (err: unknown) {
+      return { status: "rejected", reason: `malformed block: ${(err as Error).message}` };
+    }
+    if (block.height !== p.height) {
+      return { status: "rejected", reason: `named height ${p.height} but says ${block.height}` };
+    }
+    const position = `${p.hospital}/${p.height}`;
+    const other = this.byPosition.get(position);
+    // Parents: the hospital's own previous block, and the blocks it references.
+    const parents: DagBlock[] = [];
+    const missing: string[] = [];
+    if (p.height === 0) {
+      if (block.prev) {
+        return this.broken(full, "a height-0 block links to a previous block");
+      }
+    } else {
+      if (!block.prev) {
+        return this.broken(full, `block ${p.height} has no link to block ${p.height - 1}`);
+      }
+      const prev = this.byName.get(block.prev.valueHex);
+      const known = this.byPosition.get(`${p.hospital}/${p.height - 1}`);
+      if (prev && (prev.hospital !== p.hospital || prev.height !== p.height - 1)) {
+        return this.broken(full, `links to ${showName(block.prev)}, which is not ${p.hospital}'s block ${p.height - 1}`);
+      }
+      if (!prev && known) {
+        return this.broken(full, `links to ${showName(block.prev)}, but ${p.hospital}'s block ${p.height - 1} is ${showName(known.fullName)}`);
+      }
+      if (prev) {
+        parents.push(prev);
+      } else {
+        missing.push(showName(block.prev));
+      }
+    }
+    for (const ref of block.refs) {
+      const parent = this.byName.get(ref.valueHex);
+      if (parent) {
+        parents.push(parent);
+      } else {
+        missing.push(showName(ref));
+      }
+    }
+    if (missing.length > 0) {
+      return { status: "pending", missing };
+    }
+    if (other) {
+      // Equivocation: keep the second version too, so that blocks referencing either can join,
+      // and never confirm this hospital's chain from here on.
+      this.equivocations.push({ hospital: p.hospital, height: p.height, blocks: [showName(other.fullName), showName(full)] });
+      this.taintedFrom.set(p.hospital, Math.min(this.taintedFrom.get(p.hospital) ?? Infinity, p.height));
+    }
+    const entry: DagBlock = {
+      data, block, fullName: full, hospital: p.hospital, height: p.height,
+      depth: 1 + Math.max(0, ...parents.map((x) => x.depth)),
+      referencedBy: new Set(),
+    };
+    this.byName.set(full.valueHex, entry);
+    this.reference(entry, p.hospital);
+    if (other) {
+      return { status: "equivocation", reason: `equivocation: ${p.hospital} signed two blocks at height ${p.height}` };
+    }
+    this.byPosition.set(position, entry);
+    return { status: "accepted" };
+  }
+
+  private broken(full: Name, reason: string): AddResult {
+    this.brokenLinks.push({ block: showName(full), reason });
+    return { status: "rejected", reason: `broken link: ${reason}` };
+  }
+
+  /** Mark `hospital` as referencing a block and, transitively, its ancestors. */
+  private reference(start: DagBlock, hospital: string): void {
+    const stack = [start];
+    while (stack.length > 0) {
+      const b = stack.pop()!;
+      if (b.referencedBy.has(hospital)) {
+        continue; // its ancestors have it already
+      }
+      b.referencedBy.add(hospital);
+      for (const parent of [b.block.prev, ...b.block.refs]) {
+        const p = parent && this.byName.get(parent.valueHex);
+        if (p) {
+          stack.push(p);
+        }
+      }
+    }
+  }
+
+  private retryPending(): void {
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const [key, data] of this.pending) {
+        const r = this.tryAdd(data);
+        if (r.status !== "pending") {
+          this.pending.delete(key);
+          progress ||= r.status === "accepted" || r.status === "equivocation";
+        }
+      }
+    }
+  }
+
+  /** Blocks waiting for parents. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Every block known, in DAG order. */
+  get blocks(): DagBlock[] {
+    return [...this.byName.values()].sort(compareBlocks);
+  }
+
+  /** The newest block of a hospital, if any (what a new block of another hospital references). */
+  newest(hospital: string): DagBlock | undefined {
+    let best: DagBlock | undefined;
+    for (const b of this.byName.values()) {
+      if (b.hospital === hospital && (!best || b.height > best.height)) {
+        best = b;
+      }
+    }
+    return best;
+  }
+
+  isConfirmed(b: DagBlock): boolean {
+    const tainted = this.taintedFrom.get(b.hospital);
+    return (tainted === undefined || b.height < tainted) && b.referencedBy.size * 3 > this.members.length * 2;
+  }
+
+  /**
+   * The confirmed blocks in the one order every hospital derives from the same DAG: by depth (a
+   * topological rank), then hospital name, then height.
+   */
+  confirmed(): DagBlock[] {
+    return [...this.byName.values()].filter((b) => this.isConfirmed(b)).sort(compareBlocks);
+  }
+}
+
+function compareBlocks(a: DagBlock, b: DagBlock): number {
+  return a.depth - b.depth || (a.hospital < b.hospital ? -1 : a.hospital > b.hospital ? 1 : 0) || a.height - b.height;
+}

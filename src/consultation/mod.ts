@@ -1,0 +1,4 @@
+export * from "./block.js";
+export * from "./chain.js";
+export * from "./dag.js";
+export * from "./record.js";

@@ -1,0 +1,215 @@
+import { Data, type Name, ValidityPeriod } from "@ndn/packet";
+import { beforeAll, describe, expect, test } from "vitest";
+
+import {
+  ConsultationBlock, ConsultationChain, ConsultationDag, ConsultationRecord, RecordKind, recordToFhir, writeRecord,
+} from "../src/consultation/mod.js";
+import { fullName } from "../src/ledger/mod.js";
+import { consultationBlockName, hospitalPrefix, patientPrefix, showName, staffPrefix } from "../src/naming/mod.js";
+import { certifyKeyPair, deriveEcdsaKeyPair, type Identity, syncCertificateVerifier, TrustVerifier } from "../src/trust/mod.js";
+import { Random } from "../src/util/random.js";
+
+const HOSPITALS = ["h1", "h2", "h3", "h4"];
+const validity = new ValidityPeriod(Date.UTC(2026, 0, 1), Date.UTC(2036, 0, 1));
+const anchors = new Map<string, Identity>();
+const ledgerIds = new Map<string, Identity>();
+const doctors = new Map<string, Identity>();
+const certs = new Map<string, Data>();
+
+beforeAll(async () => {
+  for (const h of HOSPITALS) {
+    const a = await certifyKeyPair(hospitalPrefix(h), deriveEcdsaKeyPair(9, h), undefined, validity);
+    anchors.set(h, a);
+    ledgerIds.set(h, await certifyKeyPair(staffPrefix(h, "registrar"), deriveEcdsaKeyPair(9, `${h}/registrar`), a, validity));
+    doctors.set(h, await certifyKeyPair(staffPrefix(h, "dr"), deriveEcdsaKeyPair(9, `${h}/dr`), a, validity));
+    for (const id of [ledgerIds.get(h)!, doctors.get(h)!]) {
+      certs.set(id.cert.name.valueHex, id.cert.data);
+    }
+  }
+});
+
+/** One hospital: its DAG, its chain, and a verifier that pins every consortium member's anchor. */
+class Hospital {
+  readonly dag = new ConsultationDag("c", HOSPITALS);
+  readonly chain: ConsultationChain;
+  readonly verifier = new TrustVerifier({
+    anchors: [...anchors.values()].map((a) => a.cert),
+    importVerifier: syncCertificateVerifier,
+    fetchCertificate: async (name: Name) => [...certs.values()].find((c) => name.isPrefixOf(c.name))!,
+  });
+  private seq = 0;
+  readonly rejected: string[] = [];
+
+  constructor(readonly name: string) {
+    this.chain = new ConsultationChain(name, this.dag, ledgerIds.get(name)!);
+  }
+
+  async write(n: number): Promise<Data[]> {
+    const records = [];
+    for (let i = 0; i < n; ++i) {
+      records.push(await writeRecord(doctors.get(this.name)!, "c", this.seq++, {
+        kind: RecordKind.Note, patient: patientPrefix(this.name, "p1"), text: `${this.name} note ${this.seq}`,
+      }, Date.UTC(2026, 3, 1)));
+    }
+    return this.chain.commit(records, Date.UTC(2026, 3, 1));
+  }
+
+  async receive(block: Data): Promise<void> {
+    try {
+      await this.verifier.verify(block);
+    } catch (err: unknown) {
+      this.rejected.push((err as Error).message);
+      return;
+    }
+    const r = this.dag.add(block);
+    if (r.status === "rejected" || r.status === "equivocation") {
+      this.rejected.push(r.reason);
+    }
+  }
+
+  order(): string[] {
+    return this.dag.confirmed().map((b) => showName(b.fullName));
+  }
+}
+
+/** Rounds of: every hospital writes and commits, then every block reaches every other hospital, in a seeded random order. */
+async function run(hospitals: Hospital[], rounds: number, seed = 1, deliver?: (from: Hospital, to: Hospital, block: Data) => boolean) {
+  const r = new Random(seed);
+  for (let round = 0; round < rounds; ++round) {
+    const sent: Array<[Hospital, Data]> = [];
+    for (const h of hospitals) {
+      for (const b of await h.write(1 + Math.floor(r.next() * 3))) {
+        sent.push([h, b]);
+      }
+    }
+    for (const to of hospitals) {
+      const mine = sent.filter(([from]) => from !== to);
+      for (let i = mine.length - 1; i > 0; --i) {
+        const j = Math.floor(r.next() * (i + 1));
+        [mine[i], mine[j]] = [mine[j]!, mine[i]!];
+      }
+      for (const [from, b] of mine) {
+        if (!deliver || deliver(from, to, b)) {
+          await to.receive(b);
+        }
+      }
+    }
+  }
+}
+
+describe("consultation records", () => {
+  test("a record is signed by its author and exports to the matching FHIR resource", async () => {
+    const data = await writeRecord(doctors.get("h1")!, "c", 0, {
+      kind: RecordKind.Diagnosis, patient: patientPrefix("h1", "alice"), text: "Sepsis", code: "http://snomed.info/sct|91302008",
+    }, Date.UTC(2026, 3, 1));
+    expect(showName(data.name)).toBe("/c/consultation/h1/record/dr/seq=0");
+    await new Hospital("h2").verifier.verify(data);
+    const fhir = recordToFhir(data.name, ConsultationRecord.fromContent(data.content));
+    expect(fhir).toMatchObject({
+      resourceType: "Condition", code: { coding: [{ system: "http://snomed.info/sct", code: "91302008" }], text: "Sepsis" },
+      subject: { identifier: { value: "/h1/patient/alice" } }, recordedDate: "2026-04-01T00:00:00.000Z",
+    });
+    for (const [kind, type] of [[RecordKind.Prescription, "MedicationRequest"], [RecordKind.Referral, "ServiceRequest"], [RecordKind.Note, "Communication"]] as const) {
+      const r = await writeRecord(doctors.get("h1")!, "c", 1, { kind, patient: patientPrefix("h1", "alice"), text: "x" });
+      expect(recordToFhir(r.name, ConsultationRecord.fromContent(r.content)).resourceType).toBe(type);
+    }
+  });
+});
+
+describe("the consultation DAG", () => {
+  test("four honest hospitals converge on the same confirmed order", async () => {
+    const hs = HOSPITALS.map((h) => new Hospital(h));
+    await run(hs, 6);
+    const orders = hs.map((h) => h.order());
+    for (const o of orders) {
+      expect(o).toEqual(orders[0]);
+    }
+    expect(orders[0]!.length).toBeGreaterThan(12);
+    // The newest blocks are not confirmed yet: too few hospitals have referenced them.
+    expect(hs[0]!.dag.blocks.length).toBeGreaterThan(orders[0]!.length);
+    for (const h of hs) {
+      expect(h.rejected).toEqual([]);
+      expect(h.dag.pendingCount).toBe(0);
+    }
+    // Every confirmed block carries records signed by its hospital's doctor.
+    const first = hs[0]!.dag.confirmed()[0]!;
+    expect(first.block.records.length).toBeGreaterThan(0);
+  });
+
+  test("blocks arriving before their parents wait, then join", async () => {
+    const [a, b] = [new Hospital("h1"), new Hospital("h2")];
+    const blocks = [...await a.write(1), ...await a.write(1), ...await a.write(1)];
+    for (const blk of blocks.reverse()) {
+      await b.receive(blk);
+    }
+    expect(b.dag.pendingCount).toBe(0);
+    expect(b.dag.blocks.map((x) => x.height)).toEqual([0, 1, 2]);
+  });
+
+  test("an equivocating hospital is detected with its evidence and never confirmed; the honest ones still confirm", async () => {
+    const hs = HOSPITALS.map((h) => new Hospital(h));
+    await run(hs, 2);
+    // h4 signs two different blocks for height 2 and shows each to different hospitals.
+    const h4 = hs[3]!;
+    const version = async (time: number) => {
+      const block = new ConsultationBlock();
+      block.height = 2;
+      block.prev = h4.dag.newest("h4")!.fullName;
+      block.time = time;
+      const data = new Data(consultationBlockName("c", "h4", 2), block.toContent());
+      await ledgerIds.get("h4")!.signer.sign(data);
+      return data;
+    };
+    const a = await version(Date.UTC(2026, 3, 2));
+    const b = await version(Date.UTC(2026, 3, 3));
+    expect(fullName(a).equals(fullName(b))).toBe(false);
+    await hs[0]!.receive(a);
+    await hs[1]!.receive(a);
+    await hs[2]!.receive(b);
+    // The honest hospitals go on; they gossip what they saw, so each meets both versions.
+    const honest = hs.slice(0, 3);
+    for (let round = 0; round < 4; ++round) {
+      const sent: Data[] = [];
+      for (const h of honest) {
+        sent.push(...await h.write(1));
+      }
+      for (const h of honest) {
+        for (const blk of [...sent, a, b]) {
+          await h.receive(blk);
+        }
+      }
+    }
+    for (const h of honest) {
+      expect(h.dag.equivocations).toHaveLength(1);
+      expect(h.dag.equivocations[0]).toMatchObject({ hospital: "h4", height: 2 });
+      expect(h.dag.equivocations[0]!.blocks.sort()).toEqual([showName(fullName(a)), showName(fullName(b))].sort());
+      const confirmed = h.dag.confirmed();
+      expect(confirmed.some((x) => x.hospital === "h4" && x.height >= 2)).toBe(false);
+      expect(confirmed.filter((x) => x.hospital !== "h4").length).toBeGreaterThan(6);
+    }
+    expect(honest.map((h) => h.order()).every((o) => JSON.stringify(o) === JSON.stringify(honest[0]!.order()))).toBe(true);
+  });
+
+  test("a forged signature and a broken link are rejected, and the rest goes on", async () => {
+    const hs = HOSPITALS.map((h) => new Hospital(h));
+    await run(hs, 2);
+    const [h1, h2] = [hs[0]!, hs[1]!];
+    const next = await h2.write(1);
+    // Forged: h2's block signed by h1's doctor.
+    const forged = new Data(next[0]!.name, next[0]!.content);
+    await doctors.get("h1")!.signer.sign(forged);
+    await h1.receive(forged);
+    expect(h1.rejected.at(-1)).toMatch(/policy/);
+    // Broken link: a block claiming to follow a block h2 never made.
+    const broken = ConsultationBlock.fromContent(next[0]!.content);
+    broken.height = 4;
+    const data = new Data(consultationBlockName("c", "h2", 4), broken.toContent());
+    await ledgerIds.get("h2")!.signer.sign(data);
+    await h1.receive(data);
+    expect(h1.rejected.at(-1)).toMatch(/broken link: links to .*, which is not h2's block 3/);
+    const before = h1.rejected.length;
+    await h1.receive(next[0]!);
+    expect(h1.rejected.length).toBe(before);
+    expect(h1.dag.newest("h2")!.height).toBe(2);
+  });
+});
