@@ -62,3 +62,18 @@ test("progress ticks come every simulated second", async () => {
   await clock.run(5000, (now) => ticks.push(now));
   expect(ticks).toEqual([1000, 2000, 3000, 4000, 5000]);
 });
+
+test("SHA-256 through WebCrypto completes before time moves (signed Interests, implicit digests)", async () => {
+  const { Data, Interest } = await import("@ndn/packet");
+  using clock = new VirtualClock().install();
+  let digest: Uint8Array | undefined;
+  setTimeout(async () => {
+    digest = await new Data("/x", Uint8Array.of(1)).computeImplicitDigest();
+    const i = new Interest("/y", Uint8Array.of(2));
+    await i.updateParamsDigest();
+  }, 10);
+  await clock.advance(10);
+  expect(digest?.length).toBe(32);
+  expect(Buffer.from(await crypto.subtle.digest("SHA-256", Uint8Array.of(1)))).toEqual(
+    (await import("node:crypto")).createHash("sha256").update(Uint8Array.of(1)).digest());
+});

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 import { Random } from "../util/random.js";
 
 /** What the clock replaces on `globalThis` while installed. */
@@ -11,7 +13,19 @@ const real = {
   dateNow: Date.now,
   performanceNow: performance.now.bind(performance),
   mathRandom: Math.random,
+  subtleDigest: crypto.subtle.digest,
 };
+
+/** SHA-256 with node:crypto, resolved at once: NDNts hashes with WebCrypto, whose thread pool runs in real time. */
+function syncDigest(this: unknown, algorithm: string | { name: string }, data: ArrayBufferView | ArrayBuffer): Promise<ArrayBuffer> {
+  const name = typeof algorithm === "string" ? algorithm : algorithm.name;
+  if (name.toUpperCase() !== "SHA-256") {
+    return (real.subtleDigest as (a: unknown, d: unknown) => Promise<ArrayBuffer>).call(this, algorithm, data);
+  }
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  const digest = createHash("sha256").update(bytes).digest();
+  return Promise.resolve(digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength));
+}
 
 /** A timer of the virtual clock; it offers the parts of Node's Timeout that libraries use. */
 class VirtualTimer {
@@ -67,7 +81,8 @@ export interface VirtualClockOptions {
  * A discrete-event clock for running real code in virtual time, as ns-3 runs NFD in ndnSIM.
  *
  * While installed, `setTimeout`, `setInterval`, `setImmediate` (and their `clear*`), `Date.now`,
- * `performance.now` and `Math.random` are the clock's. {@link run} executes timers in order of due
+ * `performance.now` and `Math.random` are the clock's, and WebCrypto's SHA-256 (which NDNts uses for
+ * implicit and parameters digests) completes synchronously. {@link run} executes timers in order of due
  * time; after each one it lets every microtask and `process.nextTick` callback settle (one real
  * macrotask), then jumps straight to the next due time: time does not pass while code runs, and no
  * time is spent waiting. Code that waits on real I/O (WebCrypto's thread pool, the disk) would see
@@ -119,6 +134,7 @@ export class VirtualClock implements Disposable {
     Date.now = () => this.time;
     performance.now = () => this.time - this.start;
     Math.random = () => this.random.next();
+    crypto.subtle.digest = syncDigest as typeof crypto.subtle.digest;
     this.installed = true;
     return this;
   }
@@ -139,6 +155,7 @@ export class VirtualClock implements Disposable {
     Date.now = real.dateNow;
     performance.now = real.performanceNow;
     Math.random = real.mathRandom;
+    crypto.subtle.digest = real.subtleDigest;
     this.installed = false;
   }
 
