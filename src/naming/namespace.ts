@@ -16,6 +16,7 @@ import { isStreamId, STREAM_IDS, type StreamId } from "./streams.js";
  * /<hospital>/alarm/<pid>/seq=<n>                    alarm for the doctors
  * /<consortium>/consultation/<hospital>/seq=<height> consultation ledger block
  * /<consortium>/consultation/<hospital>/record/<wid>/seq=<n>  a health worker's record
+ * /<consortium>/consultation/v=<n>                    the sync group's Interests (State Vector Sync)
  * <any of the above>/KEY/<kid>[/<issuer>/v=<ver>]    key and certificate names
  * ```
  *
@@ -163,6 +164,8 @@ export type ParsedName =
   | { kind: "consultation"; consortium: string; hospital?: string }
   | { kind: "consultation-block"; consortium: string; hospital: string; height: number }
   | { kind: "consultation-record"; consortium: string; hospital: string; wid: string; seq: number }
+  /** A State Vector Sync Interest of the consultation group: `/<consortium>/consultation/v=<svs version>`. */
+  | { kind: "consultation-sync"; consortium: string }
   | { kind: "key"; subject: Subject; keyId: Component }
   | { kind: "certificate"; subject: Subject; keyId: Component; issuerId: Component; version: number };
 
@@ -251,6 +254,11 @@ export function parseName(input: NameLike): ParsedName {
     case KW.consultation: {
       if (c.done) {
         return { kind: "consultation", consortium: root };
+      }
+      if (Version.match(name.get(c.i)!)) {
+        ++c.i;
+        c.end("consultation sync Interest");
+        return { kind: "consultation-sync", consortium: root };
       }
       const hospital = c.id("hospital");
       if (c.done) {

@@ -46,6 +46,9 @@ export function policyViolation(packetName: Name, signerKeyName: Name): string |
     case "consultation-record":
       return s.kind === "staff" && s.hospital === packet.hospital && s.wid === packet.wid ?
         undefined : forbid("a consultation record is signed only by its own author, a health worker of its hospital");
+    case "consultation-sync":
+      // Which hospitals belong to the consortium is the application's to check.
+      return s.kind === "staff" ? undefined : forbid("consultation sync Interests are signed by a hospital's health worker (its registrar)");
     case "consultation-block":
       return s.kind === "staff" && s.hospital === packet.hospital ?
         undefined : forbid("a consultation block is signed only by a health worker of its hospital");
