@@ -2,3 +2,4 @@ export * from "./block.js";
 export * from "./chain.js";
 export * from "./dag.js";
 export * from "./record.js";
+export * from "./replica.js";

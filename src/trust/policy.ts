@@ -1,5 +1,5 @@
 import { CertNaming } from "@ndn/keychain";
-import type { Name } from "@ndn/packet";
+import { type Name, ParamsDigest } from "@ndn/packet";
 
 import { NameError, parseName, type ParsedName, showName, type Subject } from "../naming/mod.js";
 
@@ -21,7 +21,9 @@ export function policyViolation(packetName: Name, signerKeyName: Name): string |
   let packet: ParsedName;
   try {
     signer = parseName(CertNaming.toKeyName(signerKeyName));
-    packet = parseName(packetName);
+    // A signed Interest's name ends with its parameters digest, which is not part of the namespace.
+    const last = packetName.get(-1);
+    packet = parseName(last && ParamsDigest.match(last) ? packetName.getPrefix(-1) : packetName);
   } catch (err: unknown) {
     if (err instanceof NameError) {
       return err.message;

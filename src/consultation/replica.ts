@@ -1,0 +1,135 @@
+import type { Forwarder } from "@ndn/fw";
+import { type Data, Interest, type Verifier } from "@ndn/packet";
+import { SvSync } from "@ndn/svs";
+import type { SyncNode, SyncUpdate } from "@ndn/sync-api";
+
+import { consultationBlockName, consultationPrefix, expectName, parseName } from "../naming/mod.js";
+import { ConsumerFace, StreamProducer } from "../streams/mod.js";
+import { type Identity, TrustError, type TrustVerifier } from "../trust/mod.js";
+import { reportFailure } from "../util/report.js";
+import { ConsultationChain } from "./chain.js";
+import { ConsultationDag } from "./dag.js";
+
+export interface ConsultationReplicaOptions {
+  fw: Forwarder;
+  consortium: string;
+  hospital: string;
+  /** Every hospital of the consortium. */
+  members: readonly string[];
+  /** The hospital's registrar: signs its blocks and its sync Interests. */
+  registrar: Identity;
+  /** Verifies blocks and sync Interests under the trust policy, with every member's anchor pinned. */
+  verifier: TrustVerifier;
+  /** SVS suppression period, ms (NDNts's default is 2200 ms, though its comment says 200). @defaultValue 200 */
+  suppressionPeriod?: number;
+  /** Called when a block joins this hospital's DAG (its own included). */
+  onBlock?: (block: Data) => void;
+}
+
+/**
+ * One hospital's replica of the consultation ledger: its own chain, served by name; a State Vector
+ * Sync group (SVS v2, signed and verified sync Interests) announcing every hospital's chain height;
+ * and every other hospital's blocks fetched by name, verified and added to the DAG.
+ */
+export class ConsultationReplica implements Disposable {
+  readonly dag: ConsultationDag;
+  private readonly chain: ConsultationChain;
+  private readonly producer: StreamProducer;
+  private readonly face: ConsumerFace;
+  private queue: Promise<void> = Promise.resolve();
+  readonly counters = { fetched: 0, rejected: 0, syncRejected: 0 };
+
+  private constructor(private readonly opts: ConsultationReplicaOptions, private readonly svs: SvSync, private readonly own: SyncNode) {
+    this.dag = new ConsultationDag(opts.consortium, opts.members);
+    this.chain = new ConsultationChain(opts.hospital, this.dag, opts.registrar);
+    this.producer = new StreamProducer({ fw: opts.fw, prefix: consultationPrefix(opts.consortium, opts.hospital) });
+    this.face = new ConsumerFace(opts.fw, `consultation ${opts.hospital}`);
+    const report = reportFailure(`consultation ${opts.hospital}`);
+    svs.addEventListener("update", (update) => {
+      this.queue = this.queue.then(() => this.fetch(update)).catch(report);
+    });
+    svs.addEventListener("rxerror", () => void ++this.counters.syncRejected);
+  }
+
+  static async create(opts: ConsultationReplicaOptions): Promise<ConsultationReplica> {
+    const members = new Set(opts.members);
+    const syncVerifier: Verifier = {
+      async verify(interest) {
+        const signer = interest.sigInfo?.keyLocator?.name;
+        const p = signer && parseName(signer);
+        if (!p || p.kind !== "key" || p.subject.kind !== "staff" || !members.has(p.subject.hospital)) {
+          throw new Error("sync Interest not signed by a member hospital");
+        }
+        await opts.verifier.verify(interest as Parameters<TrustVerifier["verify"]>[0]);
+      },
+    };
+    const svs = await SvSync.create({
+      syncPrefix: consultationPrefix(opts.consortium),
+      fw: opts.fw,
+      describe: `svs ${opts.hospital}`,
+      signer: opts.registrar.signer,
+      verifier: syncVerifier,
+      suppressionPeriod: opts.suppressionPeriod ?? 200,
+    });
+    const own = svs.add(consultationPrefix(opts.consortium, opts.hospital));
+    return new ConsultationReplica(opts, svs, own);
+  }
+
+  /** Commit records in new blocks, serve them, and tell the group. */
+  async commit(records: readonly Data[]): Promise<Data[]> {
+    const blocks = await this.chain.commit(records);
+    for (const b of blocks) {
+      this.producer.publish(expectName(b.name, "consultation-block").height, b);
+      this.opts.onBlock?.(b);
+    }
+    this.own.seqNum = this.dag.newest(this.opts.hospital)!.height + 1;
+    return blocks;
+  }
+
+  /** Blocks of other hospitals the group announced: fetch, verify, add. */
+  private async fetch(update: SyncUpdate<SvSync.ID>): Promise<void> {
+    const hospital = update.id.get(-1)!.text;
+    if (hospital === this.opts.hospital || !this.opts.members.includes(hospital)) {
+      return;
+    }
+    for (const seq of update.seqNums()) {
+      const name = consultationBlockName(this.opts.consortium, hospital, seq - 1);
+      let data: Data | undefined;
+      for (let attempt = 0; attempt < 4 && !data; ++attempt) {
+        try {
+          data = await this.face.express(new Interest(name, Interest.Lifetime(2000)));
+        } catch {
+          // timed out: ask again
+        }
+      }
+      if (!data) {
+        continue; // a later sync update will name it again
+      }
+      ++this.counters.fetched;
+      try {
+        await this.opts.verifier.verify(data);
+      } catch (err: unknown) {
+        if (err instanceof TrustError) {
+          ++this.counters.rejected;
+          continue;
+        }
+        throw err;
+      }
+      const r = this.dag.add(data);
+      if (r.status === "accepted") {
+        this.opts.onBlock?.(data);
+      }
+    }
+  }
+
+  /** Resolves once every announced block has been processed. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  [Symbol.dispose](): void {
+    this.svs.close();
+    this.producer[Symbol.dispose]();
+    this.face[Symbol.dispose]();
+  }
+}
