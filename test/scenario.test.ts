@@ -146,3 +146,19 @@ test("cloud mode without a cloud node says so", async () => {
   const topology = parseTopology("[nodes]\nh: _ role=hospital\nx: _ role=home\n[links]\nx:h\n", "t.conf");
   await expect(runScenario({ topology, durationMs: 1000, seed: 1, mode: "cloud" })).rejects.toThrow(/mode cloud needs a node with role=cloud in t.conf/);
 });
+
+test("hospitals share the consultation ledger: every record confirmed everywhere, the same order, none divergent", async () => {
+  const topology = await readTopologyFile("test/fixtures/three-hospitals.conf");
+  const { summary } = await runScenario({ topology, durationMs: 180_000, seed: 5 });
+  const k = summary.consultation!;
+  expect(k.hospitals).toBe(3);
+  expect(k.records).toBeGreaterThan(3);
+  expect(k.divergent).toBe(0);
+  expect(k.equivocations).toBe(0);
+  expect(k.confirmed).toBeGreaterThan(0);
+  expect(k.replicationMs.p50).toBeGreaterThan(0);
+  expect(k.replicationMs.p95).toBeLessThan(1000);
+  expect(k.confirmMs.p50).toBeGreaterThan(k.replicationMs.p50!);
+  const single = (await runScenario({ topology: await readTopologyFile("test/fixtures/two-homes.conf"), durationMs: 2000, seed: 1 })).summary;
+  expect(single.consultation).toBeUndefined();
+}, 60_000);

@@ -18,6 +18,7 @@ import type { Topology, TopologyNode } from "../topology/mod.js";
 import { ALARM_COLUMNS, CsvTable, LinkTracer, READING_COLUMNS } from "../trace/mod.js";
 import { CertificateServer, fetchCertificateOverNdn, type Identity, TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
+import { ConsultationRun } from "./consultation-run.js";
 import { Forger } from "./forgery.js";
 import type { NetworkEvent, ScenarioScript } from "./scenario-file.js";
 import { type IdentityProvider, keyChainIdentities, seededIdentities } from "./identities.js";
@@ -116,9 +117,15 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   };
   try {
     const repos = new Map<string, LevelStore>();
-    const { anchors, monitorIds } = await provisionHospitals(topology, net, identities, repos, use);
+    const { anchors, monitorIds, certServers } = await provisionHospitals(topology, net, identities, repos, use);
     const { patients, forgers, devicesToStart } = await provisionHomes(topology, net, identities, anchors, repos, opts, use);
     const cloud = mode === "cloud" ? startCloud(topology, net, patients, use) : undefined;
+    // Two hospitals or more share the consultation ledger.
+    const hospitalNodes = [...topology.nodes.values()].filter((n) => n.role === "hospital");
+    const consultation = hospitalNodes.length < 2 ? undefined : use(await ConsultationRun.start({
+      net, identities, importVerifier: identities.importVerifier,
+      hospitals: new Map(hospitalNodes.map((h) => [h.name, { anchor: anchors.get(h.name)!, doctors: h.doctors, certs: certServers.get(h.name)! }])),
+    }));
     net.computeRoutes();
 
     // The hospital's applications: live monitor and doctors, each verifying with its pinned anchor.
@@ -179,6 +186,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     for (const p of patients) {
       void p.appender.flush(); // the last readings go into a last block
     }
+    consultation?.stop();
     // Drain: until every reading of a monitored patient is verified, rejected or given up.
     const monitoredPublished = () => sum(patients.filter((p) => monitors.has(p.hospital)).map((p) => p.publisher.published));
     const accounted = () => sum([...monitors.values()].map((m) => m.counters.verified + m.rejected.total + m.counters.lost));
@@ -200,6 +208,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       mode,
       patients, forgers, monitors, doctors, net, replicators,
       repos: await describeRepos(repos),
+      consultation: consultation?.summarize(),
     });
     const alarms = new CsvTable(ALARM_COLUMNS);
     for (const d of doctors) {
@@ -238,6 +247,7 @@ type Use = <T extends Disposable>(d: T) => T;
 async function provisionHospitals(topology: Topology, net: EmulatedNetwork, identities: IdentityProvider, repos: Map<string, LevelStore>, use: Use) {
   const anchors = new Map<string, Identity>();
   const monitorIds = new Map<string, Identity>();
+  const certServers = new Map<string, CertificateServer>();
   for (const h of [...topology.nodes.values()].filter((n) => n.role === "hospital")) {
     const anchor = await identities.anchor(h.name, hospitalPrefix(h.name));
     const monitor = await identities.enrol(h.name, monitorPrefix(h.name), anchor);
@@ -249,9 +259,10 @@ async function provisionHospitals(topology: Topology, net: EmulatedNetwork, iden
     const certs = use(new CertificateServer(net.fw(h.name)));
     certs.add(anchor.cert);
     certs.add(monitor.cert);
+    certServers.set(h.name, certs);
     net.announce(h.name, hospitalPrefix(h.name));
   }
-  return { anchors, monitorIds };
+  return { anchors, monitorIds, certServers };
 }
 
 /** Homes: a gateway per patient enrolled by its hospital, devices enrolled by the gateway, a publisher. */

@@ -2,6 +2,7 @@ import type { DoctorApp } from "../doctor/mod.js";
 import { AlarmKind, type LiveMonitor, type RejectionReason } from "../monitor/mod.js";
 import { patientPrefix, showName } from "../naming/mod.js";
 import type { LedgerReplicator } from "../ledger/mod.js";
+import type { ConsultationSummary } from "./consultation-run.js";
 import type { EmulatedNetwork } from "../network/mod.js";
 import type { NodeLayerCounters } from "../node/mod.js";
 import type { Topology } from "../topology/mod.js";
@@ -47,6 +48,8 @@ export interface Summary {
   repos: Array<{ node: string; path: string; packets: number }>;
   /** Reading produced → committed in a block stored at the hospital repo, ms. */
   commitLatencyMs: { readings: number; p50: number | null; p95: number | null; p99: number | null };
+  /** The consultation ledger shared by the hospitals, when there are two or more. */
+  consultation?: ConsultationSummary;
 }
 
 export interface SummaryLink {
@@ -101,6 +104,7 @@ export interface SummaryInput {
   net: EmulatedNetwork;
   replicators: ReadonlyMap<string, LedgerReplicator>;
   repos: Summary["repos"];
+  consultation?: ConsultationSummary;
   patients: readonly PatientRecord[];
   forgers: readonly Forger[];
   monitors: ReadonlyMap<string, LiveMonitor>;
@@ -178,6 +182,7 @@ export function buildSummary(s: SummaryInput): Summary {
       };
     }),
     repos: s.repos,
+    ...(s.consultation ? { consultation: s.consultation } : {}),
     commitLatencyMs: latencySummary([...s.replicators.values()].flatMap((r) => r.commitLatencies)),
     nodes: [...s.net.nodes].map(([node, n]) => ({ node, ...n.counters })),
     links: s.net.links.flatMap((l) => [[l.a, l.b, l.ab.counters], [l.b, l.a, l.ba.counters]] as const).map(([from, to, c]) => ({
@@ -236,6 +241,13 @@ export function formatSummary(s: Summary): string {
   out.push("");
   out.push(`Ledgers: ${blocks} blocks committing ${committed} readings, replicated at the hospital` +
     (c.readings > 0 ? `; commit latency (reading produced → block stored at the hospital): p50 ${(c.p50! / 1000).toFixed(1)} s, p95 ${(c.p95! / 1000).toFixed(1)} s, p99 ${(c.p99! / 1000).toFixed(1)} s` : ""));
+  if (s.consultation) {
+    const k = s.consultation;
+    const ms = (v: number | null) => (v === null ? "-" : `${Math.round(v)} ms`);
+    out.push(`Consultation ledger among ${k.hospitals} hospitals: ${k.records} records, ${k.confirmed} confirmed everywhere, ` +
+      `${k.divergent} divergent; replication p50 ${ms(k.replicationMs.p50)}, p95 ${ms(k.replicationMs.p95)}; ` +
+      `confirmation p50 ${ms(k.confirmMs.p50)}, p95 ${ms(k.confirmMs.p95)}`);
+  }
   out.push("");
   out.push("Patients (latest at the monitor):");
   for (const p of s.patients) {
