@@ -5,6 +5,7 @@ import path from "node:path";
 import { runScenario } from "../scenario/mod.js";
 import { readTopologyFile } from "../topology/mod.js";
 import { plainFwExchangesPerSecond } from "./plain-fw.js";
+import { benchCommit, benchReplication } from "./consultation-bench.js";
 import { benchLedger, benchRepo } from "./repo-bench.js";
 
 export interface BenchOptions {
@@ -44,6 +45,11 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
   process.stderr.write("bench: repo and ledger…\n");
   const repo = await benchRepo(opts.quick ? 20_000 : 100_000);
   const ledger = await benchLedger(opts.quick ? 3000 : 12_000);
+  process.stderr.write("bench: consultation ledger…\n");
+  const consultation = {
+    commitRecordsPerSecond: Math.round(await benchCommit(opts.quick ? 300 : 2000)),
+    ...await benchReplication(opts.quick ? 120_000 : 600_000),
+  };
   const figures: Record<string, SimFigure> = {};
   for (const r of runs) {
     const topology = await readTopologyFile(path.join(opts.topologies, r.file));
@@ -75,6 +81,7 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
     simulation: figures,
     repo,
     ledger,
+    consultation,
   };
   if (opts.json) {
     await writeFile(opts.json, `${JSON.stringify(result, undefined, 2)}\n`);
