@@ -21,7 +21,10 @@ export class ConsultationChain {
     private readonly hospital: string,
     private readonly dag: ConsultationDag,
     private readonly signer: Identity,
-  ) {}
+  ) {
+    // Resume after the newest own block the DAG already holds (a restart from the repo).
+    this.height = (dag.newest(hospital)?.height ?? -1) + 1;
+  }
 
   /**
    * Commit records: as many blocks as their size needs. Each block is added to the local DAG.

@@ -4,6 +4,7 @@ import { SvSync } from "@ndn/svs";
 import type { SyncNode, SyncUpdate } from "@ndn/sync-api";
 
 import { consultationBlockName, consultationPrefix, expectName, parseName } from "../naming/mod.js";
+import type { LevelStore } from "../repo/mod.js";
 import { ConsumerFace, StreamProducer } from "../streams/mod.js";
 import { type Identity, TrustError, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
@@ -24,6 +25,8 @@ export interface ConsultationReplicaOptions {
   suppressionPeriod?: number;
   /** Called when a block joins this hospital's DAG (its own included). */
   onBlock?: (block: Data) => void;
+  /** A repo: every block that joins is stored, and a restart resumes from what it holds. */
+  store?: LevelStore;
 }
 
 /**
@@ -39,10 +42,18 @@ export class ConsultationReplica implements Disposable {
   private queue: Promise<void> = Promise.resolve();
   readonly counters = { fetched: 0, rejected: 0, syncRejected: 0 };
 
-  private constructor(private readonly opts: ConsultationReplicaOptions, private readonly svs: SvSync, private readonly own: SyncNode) {
-    this.dag = new ConsultationDag(opts.consortium, opts.members);
+  private constructor(private readonly opts: ConsultationReplicaOptions, private readonly svs: SvSync, private readonly own: SyncNode,
+      dag: ConsultationDag) {
+    this.dag = dag;
     this.chain = new ConsultationChain(opts.hospital, this.dag, opts.registrar);
-    this.producer = new StreamProducer({ fw: opts.fw, prefix: consultationPrefix(opts.consortium, opts.hospital) });
+    this.producer = new StreamProducer({
+      fw: opts.fw, prefix: consultationPrefix(opts.consortium, opts.hospital), fallback: opts.store && ((i) => opts.store!.find(i)),
+    });
+    const newest = dag.newest(opts.hospital);
+    if (newest) {
+      this.producer.publish(newest.height, newest.data);
+      own.seqNum = newest.height + 1;
+    }
     this.face = new ConsumerFace(opts.fw, `consultation ${opts.hospital}`);
     const report = reportFailure(`consultation ${opts.hospital}`);
     svs.addEventListener("update", (update) => {
@@ -52,6 +63,10 @@ export class ConsultationReplica implements Disposable {
   }
 
   static async create(opts: ConsultationReplicaOptions): Promise<ConsultationReplica> {
+    const dag = new ConsultationDag(opts.consortium, opts.members);
+    for await (const block of opts.store?.listData(consultationPrefix(opts.consortium)) ?? []) {
+      dag.add(block); // stored after verification; a block whose parents come later waits for them
+    }
     const members = new Set(opts.members);
     const syncVerifier: Verifier = {
       async verify(interest) {
@@ -72,12 +87,13 @@ export class ConsultationReplica implements Disposable {
       suppressionPeriod: opts.suppressionPeriod ?? 200,
     });
     const own = svs.add(consultationPrefix(opts.consortium, opts.hospital));
-    return new ConsultationReplica(opts, svs, own);
+    return new ConsultationReplica(opts, svs, own, dag);
   }
 
   /** Commit records in new blocks, serve them, and tell the group. */
   async commit(records: readonly Data[]): Promise<Data[]> {
     const blocks = await this.chain.commit(records);
+    await this.opts.store?.insert(blocks);
     for (const b of blocks) {
       this.producer.publish(expectName(b.name, "consultation-block").height, b);
       this.opts.onBlock?.(b);
@@ -116,6 +132,9 @@ export class ConsultationReplica implements Disposable {
         throw err;
       }
       const r = this.dag.add(data);
+      if (r.status === "accepted" || r.status === "equivocation" || r.status === "pending") {
+        await this.opts.store?.insert(data); // evidence and waiting blocks too: a restart rebuilds the same DAG
+      }
       if (r.status === "accepted") {
         this.opts.onBlock?.(data);
       }

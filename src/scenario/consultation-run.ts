@@ -1,11 +1,10 @@
 import type { Data } from "@ndn/packet";
 
-import { ConsultationReplica, RecordKind, writeRecord } from "../consultation/mod.js";
+import { Clinic, ConsultationReplica } from "../consultation/mod.js";
 import { fullName } from "../ledger/mod.js";
-import { consultationPrefix, patientPrefix, staffPrefix } from "../naming/mod.js";
+import { consultationPrefix, staffPrefix } from "../naming/mod.js";
 import type { EmulatedNetwork } from "../network/mod.js";
 import { type CertificateServer, fetchCertificateOverNdn, type Identity, TrustVerifier, type TrustVerifierOptions } from "../trust/mod.js";
-import { reportFailure } from "../util/report.js";
 import type { IdentityProvider } from "./identities.js";
 import { percentile } from "./summary.js";
 
@@ -29,18 +28,16 @@ export interface ConsultationSummary {
 type Percentiles = { p50: number | null; p95: number | null; p99: number | null };
 
 /**
- * The consultation ledger in a simulation: every hospital's doctors write records, its registrar
- * commits them in blocks every 10 s (also when only other hospitals' blocks are new, so references
- * propagate), and the hospitals replicate with SVS. Measures replication and confirmation delays.
+ * The consultation ledger in a simulation: a clinic at every hospital (doctors write records, the
+ * registrar commits them), and the hospitals replicate with SVS. Measures replication and
+ * confirmation delays.
  */
 export class ConsultationRun implements Disposable {
   private readonly replicas = new Map<string, ConsultationReplica>();
-  private readonly timers: Array<ReturnType<typeof setInterval>> = [];
+  private readonly clinics: Clinic[] = [];
   private readonly committedAt = new Map<string, number>();
   private readonly seenAt = new Map<string, Map<string, number>>();
   private readonly confirmedAt = new Map<string, Map<string, number>>();
-  private records = 0;
-  private stopped = false;
 
   private constructor(private readonly hospitals: readonly string[]) {}
 
@@ -71,38 +68,10 @@ export class ConsultationRun implements Disposable {
         onBlock: (b) => run.onBlock(h, b),
       });
       run.replicas.set(h, replica);
-      run.schedule(h, replica, doctors);
+      // Each doctor writes a record a minute; the registrar commits every 10 s.
+      run.clinics.push(new Clinic({ hospital: h, consortium: CONSORTIUM, replica, doctors, writeEveryMs: 60_000, commitEveryMs: 10_000 }));
     }
     return run;
-  }
-
-  private schedule(h: string, replica: ConsultationReplica, doctors: readonly Identity[]): void {
-    const waiting: Data[] = [];
-    let seq = 0;
-    let seenBlocks = replica.dag.blocks.length;
-    const report = reportFailure(`consultation ${h}`);
-    // Each doctor writes about one record a minute (Math.random is seeded in virtual time).
-    for (const doctor of doctors) {
-      this.timers.push(setInterval(() => {
-        if (this.stopped || Math.random() > 1 / 6) {
-          return;
-        }
-        void writeRecord(doctor, CONSORTIUM, seq++, {
-          kind: RecordKind.Note, patient: patientPrefix(h, "consult"), text: `consultation note ${seq} at ${h}`,
-        }).then((r) => waiting.push(r)).catch(report);
-      }, 10_000));
-    }
-    this.timers.push(setInterval(() => {
-      const fresh = replica.dag.blocks.length !== seenBlocks;
-      if (this.stopped || (waiting.length === 0 && !fresh && seq > 0)) {
-        return;
-      }
-      const records = waiting.splice(0);
-      this.records += records.length;
-      void replica.commit(records).then(() => {
-        seenBlocks = replica.dag.blocks.length;
-      }).catch(report);
-    }, 10_000));
   }
 
   private onBlock(at: string, block: Data): void {
@@ -133,7 +102,9 @@ export class ConsultationRun implements Disposable {
 
   /** Stop writing and committing (replication goes on). */
   stop(): void {
-    this.stopped = true;
+    for (const c of this.clinics) {
+      c[Symbol.dispose]();
+    }
   }
 
   summarize(): ConsultationSummary {
@@ -151,7 +122,7 @@ export class ConsultationRun implements Disposable {
       .filter((b) => this.confirmedAt.get(b.fullName.valueHex)?.size === n) ?? [];
     return {
       hospitals: n,
-      records: this.records,
+      records: this.clinics.reduce((k, c) => k + c.committed, 0),
       confirmed: confirmedEverywhere.reduce((k, b) => k + b.block.recordWires.length, 0),
       divergent: orders.filter((o) => o !== majority).length,
       replicationMs: pct(delays(this.seenAt)),
@@ -161,9 +132,7 @@ export class ConsultationRun implements Disposable {
   }
 
   [Symbol.dispose](): void {
-    for (const t of this.timers) {
-      clearInterval(t);
-    }
+    this.stop();
     for (const r of this.replicas.values()) {
       r[Symbol.dispose]();
     }

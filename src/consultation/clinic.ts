@@ -1,0 +1,71 @@
+import type { Data } from "@ndn/packet";
+
+import { patientPrefix } from "../naming/mod.js";
+import type { Identity } from "../trust/mod.js";
+import { reportFailure } from "../util/report.js";
+import { RecordKind, writeRecord } from "./record.js";
+import type { ConsultationReplica } from "./replica.js";
+
+export interface ClinicOptions {
+  hospital: string;
+  consortium: string;
+  replica: ConsultationReplica;
+  /** Health workers who write records. */
+  doctors: readonly Identity[];
+  /** Each doctor writes a record this often, ms; 0: never. */
+  writeEveryMs: number;
+  /** The registrar commits this often, ms: waiting records, or else new references only. */
+  commitEveryMs: number;
+  /** Called with each committed block. */
+  onCommit?: (blocks: readonly Data[]) => void;
+}
+
+/**
+ * A hospital's consultation activity: its doctors write records at a steady rate, and its
+ * registrar commits them every period, or an empty block when other hospitals' blocks are new (so
+ * that references, hence confirmations, progress). Drives simulations and `iomt node`.
+ */
+export class Clinic implements Disposable {
+  private readonly timers: Array<ReturnType<typeof setInterval>> = [];
+  private readonly waiting: Data[] = [];
+  private seq = 0;
+  private seenBlocks: number;
+  /** Records committed so far. */
+  public committed = 0;
+
+  constructor(private readonly opts: ClinicOptions) {
+    const report = reportFailure(`clinic ${opts.hospital}`);
+    this.seenBlocks = opts.replica.dag.blocks.length;
+    if (opts.writeEveryMs > 0) {
+      for (const doctor of opts.doctors) {
+        this.timers.push(setInterval(() => void this.write(doctor).catch(report), opts.writeEveryMs));
+      }
+    }
+    this.timers.push(setInterval(() => void this.commit().catch(report), opts.commitEveryMs));
+  }
+
+  private async write(doctor: Identity): Promise<void> {
+    const n = this.seq++;
+    this.waiting.push(await writeRecord(doctor, this.opts.consortium, n, {
+      kind: RecordKind.Note, patient: patientPrefix(this.opts.hospital, "consult"), text: `consultation note ${n} at ${this.opts.hospital}`,
+    }));
+  }
+
+  private async commit(): Promise<void> {
+    const fresh = this.opts.replica.dag.blocks.length !== this.seenBlocks;
+    if (this.waiting.length === 0 && !fresh && this.opts.replica.dag.newest(this.opts.hospital)) {
+      return;
+    }
+    const records = this.waiting.splice(0);
+    const blocks = await this.opts.replica.commit(records);
+    this.committed += records.length;
+    this.seenBlocks = this.opts.replica.dag.blocks.length;
+    this.opts.onCommit?.(blocks);
+  }
+
+  [Symbol.dispose](): void {
+    for (const t of this.timers) {
+      clearInterval(t);
+    }
+  }
+}
