@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 
 import { runBenchmarks } from "../bench/bench.js";
 import { addLedgerCommands } from "./ledger-commands.js";
+import { addNodeCommands } from "./node-commands.js";
 import { AlarmKind, news2 } from "../monitor/mod.js";
 import { nameFromUri, parseName } from "../naming/mod.js";
 import { type ForwardingMode, formatSummary, MODES, readScenarioFile, runScenario } from "../scenario/mod.js";
@@ -18,7 +19,9 @@ const DEFAULT_TOPOLOGY = path.join(PACKAGE_ROOT, "topologies", "home-hospital.co
 
 const program = new Command("iomt")
   .description("ndn-iomt: Named Data Networking for the Internet of Medical Things")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // An option belongs to the command it follows: `iomt node --config F` and `iomt node init --config F`.
+  .enablePositionalOptions();
 
 program.command("simulate")
   .description("run a home-hospital scenario and report readings, alarms and NEWS2 per patient")
@@ -94,6 +97,7 @@ program.command("name")
   });
 
 addLedgerCommands(program);
+addNodeCommands(program);
 
 program.command("bench")
   .description("measure simulation speed, each figure beside its same-run baseline (BENCHMARKS.md)")

@@ -14,6 +14,8 @@ export interface ClinicOptions {
   doctors: readonly Identity[];
   /** Each doctor writes a record this often, ms; 0: never. */
   writeEveryMs: number;
+  /** Doctors stop writing after this long, ms. @defaultValue forever */
+  writeForMs?: number;
   /** The registrar commits this often, ms: waiting records, or else new references only. */
   commitEveryMs: number;
   /** Called with each committed block. */
@@ -37,8 +39,9 @@ export class Clinic implements Disposable {
     const report = reportFailure(`clinic ${opts.hospital}`);
     this.seenBlocks = opts.replica.dag.blocks.length;
     if (opts.writeEveryMs > 0) {
+      const until = Date.now() + (opts.writeForMs ?? Number.MAX_SAFE_INTEGER);
       for (const doctor of opts.doctors) {
-        this.timers.push(setInterval(() => void this.write(doctor).catch(report), opts.writeEveryMs));
+        this.timers.push(setInterval(() => Date.now() < until && void this.write(doctor).catch(report), opts.writeEveryMs));
       }
     }
     this.timers.push(setInterval(() => void this.commit().catch(report), opts.commitEveryMs));

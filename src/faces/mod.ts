@@ -1,1 +1,2 @@
 export * from "./tcp-listener.js";
+export * from "./udp-peers.js";

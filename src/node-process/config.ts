@@ -3,9 +3,8 @@ import path from "node:path";
 
 import { isIdentifier } from "../naming/mod.js";
 
-/** A UDP peer: a socket bound to a fixed local port, connected to the peer's. */
+/** A UDP peer, reached from this node's UDP port. */
 export interface UdpPeer {
-  local: number;
   host: string;
   port: number;
   /** Prefixes routed to this peer. */
@@ -24,13 +23,15 @@ export interface NodeConfig {
   members: string[];
   /** Certificate files (base64) of the other members' trust anchors. */
   anchors: string[];
+  /** This node's UDP port, on 127.0.0.1 (every peer sends here). */
+  udpListen?: number;
   udpPeers: UdpPeer[];
   /** A TCP port to accept NDN peers (and NFD) on, on 127.0.0.1; undefined: none. */
   tcpListen?: number;
-  /** Ask NFD at this Unix socket to route the node's prefixes to it. */
-  nfdSocket?: string;
   /** A doctor of this hospital writes a consultation record this often, ms (a load generator); 0: never. */
   writeEveryMs: number;
+  /** ...for this long after the node starts, ms; then the registrar only commits references. */
+  writeForMs: number;
   /** The registrar commits waiting records (or new references) this often, ms. */
   commitEveryMs: number;
 }
@@ -67,7 +68,7 @@ export function parseNodeConfig(raw: unknown, file = "<config>"): NodeConfig {
     return fail("(file)", "expected a JSON object");
   }
   const o = raw as Record<string, unknown>;
-  const known = ["name", "role", "dataDir", "consortium", "members", "anchors", "udpPeers", "tcpListen", "nfdSocket", "writeEveryMs", "commitEveryMs"];
+  const known = ["name", "role", "dataDir", "consortium", "members", "anchors", "udpListen", "udpPeers", "tcpListen", "writeEveryMs", "writeForMs", "commitEveryMs"];
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) {
       fail(k, `unknown field (expected ${known.join(", ")})`);
@@ -97,7 +98,7 @@ export function parseNodeConfig(raw: unknown, file = "<config>"): NodeConfig {
   const udpPeers = list("udpPeers").map((p, i): UdpPeer => {
     const f = `udpPeers[${i}]`;
     if (typeof p !== "object" || p === null) {
-      return fail(f, "expected an object { local, remote, routes }");
+      return fail(f, "expected an object { remote, routes }");
     }
     const q = p as Record<string, unknown>;
     const remote = typeof q.remote === "string" ? /^(.+):(\d+)$/.exec(q.remote) : null;
@@ -106,17 +107,20 @@ export function parseNodeConfig(raw: unknown, file = "<config>"): NodeConfig {
     }
     const routes = q.routes === undefined ? [] : Array.isArray(q.routes) ? q.routes : fail(`${f}.routes`, "expected a list of names");
     return {
-      local: port(`${f}.local`, q.local),
       host: remote![1]!,
       port: port(`${f}.remote`, Number(remote![2])),
       routes: routes.map((r, j) => typeof r === "string" && r.startsWith("/") ? r : fail(`${f}.routes[${j}]`, `expected a name such as /stmary, got ${JSON.stringify(r)}`)),
     };
   });
+  const udpListen = o.udpListen === undefined ? undefined : port("udpListen", o.udpListen);
+  if (udpPeers.length > 0 && udpListen === undefined) {
+    fail("udpListen", "UDP peers need this node's UDP port");
+  }
   return {
-    name, role: "hospital", dataDir, consortium, members, anchors, udpPeers,
+    name, role: "hospital", dataDir, consortium, members, anchors, udpListen, udpPeers,
     tcpListen: o.tcpListen === undefined ? undefined : port("tcpListen", o.tcpListen),
-    nfdSocket: o.nfdSocket === undefined ? undefined : str("nfdSocket"),
     writeEveryMs: ms("writeEveryMs", 0),
+    writeForMs: ms("writeForMs", Number.MAX_SAFE_INTEGER),
     commitEveryMs: ms("commitEveryMs", 2000),
   };
 }
