@@ -6,7 +6,7 @@ import type { SyncNode, SyncUpdate } from "@ndn/sync-api";
 import { consultationBlockName, consultationPrefix, expectName, parseName } from "../naming/mod.js";
 import type { LevelStore } from "../repo/mod.js";
 import { ConsumerFace, StreamProducer } from "../streams/mod.js";
-import { type Identity, TrustError, type TrustVerifier } from "../trust/mod.js";
+import { type Identity, isTrusted, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { ConsultationChain } from "./chain.js";
 import { ConsultationDag } from "./dag.js";
@@ -110,26 +110,14 @@ export class ConsultationReplica implements Disposable {
     }
     for (const seq of update.seqNums()) {
       const name = consultationBlockName(this.opts.consortium, hospital, seq - 1);
-      let data: Data | undefined;
-      for (let attempt = 0; attempt < 4 && !data; ++attempt) {
-        try {
-          data = await this.face.express(new Interest(name, Interest.Lifetime(2000)));
-        } catch {
-          // timed out: ask again
-        }
-      }
+      const data = await this.face.fetch(new Interest(name, Interest.Lifetime(2000)), 4);
       if (!data) {
         continue; // a later sync update will name it again
       }
       ++this.counters.fetched;
-      try {
-        await this.opts.verifier.verify(data);
-      } catch (err: unknown) {
-        if (err instanceof TrustError) {
-          ++this.counters.rejected;
-          continue;
-        }
-        throw err;
+      if (!await isTrusted(this.opts.verifier, data)) {
+        ++this.counters.rejected;
+        continue;
       }
       const r = this.dag.add(data);
       if (r.status === "accepted" || r.status === "equivocation" || r.status === "pending") {

@@ -5,7 +5,7 @@ import { ledgerPrefix, showName } from "../naming/mod.js";
 import type { LevelStore } from "../repo/mod.js";
 import { Reading } from "../sensors/mod.js";
 import { ConsumerFace, StreamFollower } from "../streams/mod.js";
-import { TrustError, type TrustVerifier } from "../trust/mod.js";
+import { isTrusted, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { LedgerBlock } from "./block.js";
 import { fullName } from "./digest.js";
@@ -58,14 +58,9 @@ export class LedgerReplicator implements Disposable {
   }
 
   private async replicate(pid: string, blockData: Data): Promise<void> {
-    try {
-      await this.opts.verifier.verify(blockData);
-    } catch (err: unknown) {
-      if (err instanceof TrustError) {
-        ++this.counters.rejectedBlocks;
-        return;
-      }
-      throw err;
+    if (!await isTrusted(this.opts.verifier, blockData)) {
+      ++this.counters.rejectedBlocks;
+      return;
     }
     const block = LedgerBlock.fromContent(blockData.content);
     const fetched: Data[] = [];
@@ -98,19 +93,12 @@ export class LedgerReplicator implements Disposable {
 
   /** Fetch a reading by name and accept it only if it is the committed one. */
   private async fetchReading(committed: Name): Promise<Data | undefined> {
-    for (let attempt = 0; attempt <= (this.opts.readingRetries ?? 5); ++attempt) {
-      try {
-        const data = await this.face.express(new Interest(ImplicitDigest.strip(committed), Interest.Lifetime(4000)));
-        if (fullName(data).equals(committed)) {
-          return data;
-        }
-        console.error(`replicator: ${showName(data.name)} does not match its committed digest`);
-        return undefined;
-      } catch {
-        // timed out: try again
-      }
+    const data = await this.face.fetch(new Interest(ImplicitDigest.strip(committed), Interest.Lifetime(4000)), 1 + (this.opts.readingRetries ?? 5));
+    if (data && !fullName(data).equals(committed)) {
+      console.error(`replicator: ${showName(data.name)} does not match its committed digest`);
+      return undefined;
     }
-    return undefined;
+    return data;
   }
 
   /** Resolves once every block received so far is stored. */

@@ -1,6 +1,6 @@
 import type { Forwarder, FwFace } from "@ndn/fw";
 import { FwPacket } from "@ndn/fw";
-import { Data, type Interest } from "@ndn/packet";
+import { Data, Interest } from "@ndn/packet";
 
 import { AsyncQueue } from "../util/async-queue.js";
 
@@ -52,6 +52,18 @@ export class ConsumerFace implements Disposable {
     });
   }
 
+  /** Express an Interest, again on timeout, up to `attempts` times; undefined if none is answered. */
+  async fetch(interest: Interest, attempts: number): Promise<Data | undefined> {
+    for (let i = 0; i < attempts; ++i) {
+      try {
+        return await this.express(i === 0 ? interest : retransmission(interest));
+      } catch {
+        // timed out
+      }
+    }
+    return undefined;
+  }
+
   [Symbol.dispose](): void {
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
@@ -61,4 +73,11 @@ export class ConsumerFace implements Disposable {
     this.rx.close();
     this.face.close();
   }
+}
+
+/** A copy of an Interest with no nonce: it gets a new one, so that loop guards do not drop it. */
+function retransmission(interest: Interest): Interest {
+  const again = new Interest(interest);
+  again.nonce = undefined;
+  return again;
 }

@@ -39,6 +39,20 @@ export function trustFailureOf(err: unknown): TrustFailure {
   throw err;
 }
 
+/**
+ * Whether a packet verifies: false for a TrustError (the packet is not to be trusted), any other
+ * error is a bug and is rethrown.
+ */
+export async function isTrusted(verifier: Verifier, pkt: Verifier.Verifiable): Promise<boolean> {
+  try {
+    await verifier.verify(pkt);
+    return true;
+  } catch (err: unknown) {
+    trustFailureOf(err);
+    return false;
+  }
+}
+
 /** Fetches a certificate by key or certificate name. */
 export type CertificateFetcher = (name: Name) => Promise<Data>;
 
