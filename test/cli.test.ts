@@ -157,3 +157,19 @@ describe("iomt ledger and repo on the stores a simulation leaves", () => {
     expect(partial.stderr).toMatch(/cut\.tape: malformed at octet \d+ .*; the \d+ packets before it were imported/);
   }, 120_000);
 });
+
+test("the hospital repos a multi-hospital simulation leaves hold the consultation ledger, the same confirmed order in each", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "iomt-sim-consult-"));
+  expect((await run("simulate", "--topology", "test/fixtures/three-hospitals.conf", "--duration", "60s", "--out", dir, "--quiet")).code).toBe(0);
+  const anchors = ["a", "b", "c"].map((h) => path.join(dir, "nodes", h, "keys", `${h}.cert.base64`));
+  const orders = [];
+  for (const h of ["a", "b", "c"]) {
+    const r = await run("consult", "verify", "--store", path.join(dir, "nodes", h, "repo"), "--consortium", "iomt", "--members", "a,b,c", "--anchors", ...anchors);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/\d+ blocks, \d+ confirmed, 0 waiting for parents, 0 equivocations, 0 rejected/);
+    orders.push(r.stdout.split("\n").filter((l) => l.startsWith("confirmed ")));
+  }
+  expect(orders[0]!.length).toBeGreaterThan(5);
+  expect(orders[1]).toEqual(orders[0]);
+  expect(orders[2]).toEqual(orders[0]);
+}, 60_000);

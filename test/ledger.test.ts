@@ -8,12 +8,12 @@ import { ClassicLevel } from "classic-level";
 import { beforeEach, describe, expect, test } from "vitest";
 
 import {
-  certificatesFromStore, fullName, LedgerAppender, LedgerBlock, merkleRoot, recoverReadings, verifyLedger,
+  fullName, LedgerAppender, LedgerBlock, merkleRoot, recoverReadings, verifyLedger,
 } from "../src/ledger/mod.js";
 import { devicePrefix, hospitalPrefix, ledgerBlockName, patientPrefix, readingName } from "../src/naming/mod.js";
 import { LevelStore } from "../src/repo/mod.js";
 import { Reading } from "../src/sensors/mod.js";
-import { certifyKeyPair, deriveEcdsaKeyPair, type Identity, syncCertificateVerifier, TrustVerifier } from "../src/trust/mod.js";
+import { certificatesFromStore, certifyKeyPair, deriveEcdsaKeyPair, type Identity, syncCertificateVerifier, TrustVerifier } from "../src/trust/mod.js";
 
 const validity = new ValidityPeriod(Date.UTC(2026, 0, 1), Date.UTC(2036, 0, 1));
 const make = (subject: Name, issuer: Identity | undefined, label: string) =>

@@ -7,11 +7,11 @@ import { Data, Name, ValidityPeriod } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
 import { ClassicLevel } from "classic-level";
 
-import { certificatesFromStore, LedgerAppender, verifyLedger } from "../ledger/mod.js";
+import { LedgerAppender, verifyLedger } from "../ledger/mod.js";
 import { devicePrefix, hospitalPrefix, patientPrefix, readingName } from "../naming/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { Reading } from "../sensors/mod.js";
-import { certifyKeyPair, deriveEcdsaKeyPair, signEcdsaFixedLength, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+import { certificatesFromStore, certifyKeyPair, deriveEcdsaKeyPair, signEcdsaFixedLength, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 

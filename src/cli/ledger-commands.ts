@@ -7,11 +7,11 @@ import { Decoder } from "@ndn/tlv";
 import { toHex } from "@ndn/util";
 import type { Command } from "commander";
 
-import { certificatesFromStore, fullName, LedgerBlock, verifyLedger } from "../ledger/mod.js";
+import { fullName, LedgerBlock, verifyLedger } from "../ledger/mod.js";
 import { expectName, hospitalPrefix, ledgerPrefix, nameFromUri, showName } from "../naming/mod.js";
 import { TcpListener } from "../faces/mod.js";
 import { exportStore, importTape, LevelStore, RepoProducer } from "../repo/mod.js";
-import { syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+import { certificatesFromStore, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
 /** `iomt ledger ...` and `iomt repo ...`. */
 export function addLedgerCommands(program: Command): void {

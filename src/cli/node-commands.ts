@@ -9,8 +9,7 @@ import { ConsultationDag } from "../consultation/mod.js";
 import { consultationPrefix, showName } from "../naming/mod.js";
 import { IomtNode, initHospital, readNodeConfig } from "../node-process/mod.js";
 import { LevelStore } from "../repo/mod.js";
-import { syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
-import { certificatesFromStore } from "../ledger/mod.js";
+import { certificatesFromStore, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
 /** `iomt node` and `iomt consult`. */
 export function addNodeCommands(program: Command): void {

@@ -1,5 +1,5 @@
 import { CertNaming } from "@ndn/keychain";
-import { type Data, ImplicitDigest, Interest, type Name } from "@ndn/packet";
+import { type Data, ImplicitDigest, type Name } from "@ndn/packet";
 import type { DataStore as S } from "@ndn/repo-api";
 import { toHex } from "@ndn/util";
 
@@ -183,15 +183,4 @@ export async function recoverReadings(report: LedgerReport, store: S.Insert, fet
     }
   }
   return recovered;
-}
-
-/** A certificate fetcher that looks in a store (a repo keeps the certificates of its chains). */
-export function certificatesFromStore(store: S.Find): (name: Name) => Promise<Data> {
-  return async (name) => {
-    const data = await store.find(new Interest(name, Interest.CanBePrefix));
-    if (!data) {
-      throw new Error(`certificate ${showName(name)} is not in the store`);
-    }
-    return data;
-  };
 }

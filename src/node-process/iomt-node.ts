@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { Certificate } from "@ndn/keychain";
-import { Data, Interest } from "@ndn/packet";
+import { Data } from "@ndn/packet";
 import { Decoder, Encoder } from "@ndn/tlv";
 
 import { Clinic, ConsultationReplica } from "../consultation/mod.js";
@@ -10,7 +10,7 @@ import { TcpListener, UdpPeers } from "../faces/mod.js";
 import { hospitalPrefix, nameFromUri, staffPrefix } from "../naming/mod.js";
 import { NodeForwarder } from "../node/mod.js";
 import { LevelStore } from "../repo/mod.js";
-import { CertificateServer, fetchCertificateOverNdn, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain, TrustVerifier } from "../trust/mod.js";
+import { CertificateServer, certificatesKeptIn, fetchCertificateOverNdn, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain, TrustVerifier } from "../trust/mod.js";
 import type { NodeConfig } from "./config.js";
 
 /** Where a node keeps its trust anchor for the other members to pin. */
@@ -71,18 +71,10 @@ export class IomtNode implements AsyncDisposable {
     const store = await LevelStore.open(path.join(config.dataDir, "repo"));
     // The repo keeps every certificate the ledger needs, so a copy can be verified offline.
     await store.insert(anchor.cert.data, registrar.cert.data, doctor.cert.data);
-    const overNdn = fetchCertificateOverNdn(node.fw);
     const replica = await ConsultationReplica.create({
       fw: node.fw, consortium: config.consortium, hospital: config.name, members: config.members, registrar, store,
-      verifier: new TrustVerifier({
-        anchors,
-        fetchCertificate: async (name) => (await store.find(new Interest(name, Interest.CanBePrefix))) ?? await keep(await overNdn(name)),
-      }),
+      verifier: new TrustVerifier({ anchors, fetchCertificate: certificatesKeptIn(store, fetchCertificateOverNdn(node.fw)) }),
     });
-    async function keep(cert: Data): Promise<Data> {
-      await store.insert(cert);
-      return cert;
-    }
     const clinic = new Clinic({
       hospital: config.name, consortium: config.consortium, replica, doctors: [doctor],
       writeEveryMs: config.writeEveryMs, writeForMs: config.writeForMs, commitEveryMs: config.commitEveryMs,

@@ -4,7 +4,8 @@ import { Clinic, ConsultationReplica } from "../consultation/mod.js";
 import { fullName } from "../ledger/mod.js";
 import { consultationPrefix, staffPrefix } from "../naming/mod.js";
 import type { EmulatedNetwork } from "../network/mod.js";
-import { type CertificateServer, fetchCertificateOverNdn, type Identity, TrustVerifier, type TrustVerifierOptions } from "../trust/mod.js";
+import type { LevelStore } from "../repo/mod.js";
+import { type CertificateServer, certificatesKeptIn, fetchCertificateOverNdn, type Identity, TrustVerifier, type TrustVerifierOptions } from "../trust/mod.js";
 import type { IdentityProvider } from "./identities.js";
 import { percentile } from "./summary.js";
 
@@ -43,7 +44,7 @@ export class ConsultationRun implements Disposable {
 
   static async start(opts: {
     net: EmulatedNetwork;
-    hospitals: ReadonlyMap<string, { anchor: Identity; doctors: number; certs: CertificateServer }>;
+    hospitals: ReadonlyMap<string, { anchor: Identity; doctors: number; certs: CertificateServer; repo: LevelStore }>;
     identities: IdentityProvider;
     importVerifier?: TrustVerifierOptions["importVerifier"];
   }): Promise<ConsultationRun> {
@@ -53,18 +54,20 @@ export class ConsultationRun implements Disposable {
     for (const [h, info] of opts.hospitals) {
       const registrar = await opts.identities.enrol(h, staffPrefix(h, "registrar"), info.anchor);
       info.certs.add(registrar.cert);
+      await info.repo.insert(registrar.cert.data);
       const doctors: Identity[] = [];
       for (let i = 1; i <= Math.max(1, info.doctors); ++i) {
         const d = await opts.identities.enrol(h, staffPrefix(h, `doctor${i}`), info.anchor);
         info.certs.add(d.cert);
+        await info.repo.insert(d.cert.data);
         doctors.push(d);
       }
       opts.net.announce(h, consultationPrefix(CONSORTIUM, h));
       opts.net.announce(h, consultationPrefix(CONSORTIUM), "multicast");
       const fw = opts.net.fw(h);
       const replica = await ConsultationReplica.create({
-        fw, consortium: CONSORTIUM, hospital: h, members: names, registrar,
-        verifier: new TrustVerifier({ anchors, fetchCertificate: fetchCertificateOverNdn(fw), importVerifier: opts.importVerifier }),
+        fw, consortium: CONSORTIUM, hospital: h, members: names, registrar, store: info.repo,
+        verifier: new TrustVerifier({ anchors, fetchCertificate: certificatesKeptIn(info.repo, fetchCertificateOverNdn(fw)), importVerifier: opts.importVerifier }),
         onBlock: (b) => run.onBlock(h, b),
       });
       run.replicas.set(h, replica);

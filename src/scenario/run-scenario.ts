@@ -124,7 +124,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     const hospitalNodes = [...topology.nodes.values()].filter((n) => n.role === "hospital");
     const consultation = hospitalNodes.length < 2 ? undefined : use(await ConsultationRun.start({
       net, identities, importVerifier: identities.importVerifier,
-      hospitals: new Map(hospitalNodes.map((h) => [h.name, { anchor: anchors.get(h.name)!, doctors: h.doctors, certs: certServers.get(h.name)! }])),
+      hospitals: new Map(hospitalNodes.map((h) => [h.name, {
+        anchor: anchors.get(h.name)!, doctors: h.doctors, certs: certServers.get(h.name)!, repo: repos.get(h.name)!,
+      }])),
     }));
     net.computeRoutes();
 

@@ -2,6 +2,7 @@ import { consume } from "@ndn/endpoint";
 import type { Forwarder } from "@ndn/fw";
 import { Certificate, CertNaming, createVerifier } from "@ndn/keychain";
 import { type Data, Interest, type Name, type Verifier } from "@ndn/packet";
+import type { DataStore as S } from "@ndn/repo-api";
 
 import { showName } from "../naming/mod.js";
 import { policyViolation } from "./policy.js";
@@ -255,4 +256,31 @@ export class TrustVerifier implements Verifier {
  */
 export function fetchCertificateOverNdn(fw: Forwarder, { retx = 2, lifetime = 2000 } = {}): CertificateFetcher {
   return (name) => consume(new Interest(name, Interest.CanBePrefix, Interest.Lifetime(lifetime)), { fw, retx, describe: "cert-fetch" });
+}
+
+/** Certificates from a store (a repo keeps the certificates of its chains). */
+export function certificatesFromStore(store: S.Find): CertificateFetcher {
+  return async (name) => {
+    const data = await store.find(new Interest(name, Interest.CanBePrefix));
+    if (!data) {
+      throw new Error(`certificate ${showName(name)} is not in the store`);
+    }
+    return data;
+  };
+}
+
+/**
+ * Certificates from a store, else from `fetch` (the network), keeping what is fetched in the store:
+ * a repo then holds every certificate its chains need, and can be verified offline.
+ */
+export function certificatesKeptIn(store: S.Find & S.Insert, fetch: CertificateFetcher): CertificateFetcher {
+  return async (name) => {
+    const have = await store.find(new Interest(name, Interest.CanBePrefix));
+    if (have) {
+      return have;
+    }
+    const cert = await fetch(name);
+    await store.insert(cert);
+    return cert;
+  };
 }
