@@ -1,15 +1,18 @@
 import { readFile } from "node:fs/promises";
 
 import { Certificate } from "@ndn/keychain";
-import { Data } from "@ndn/packet";
-import { Decoder } from "@ndn/tlv";
-import type { Command } from "commander";
+import { consume } from "@ndn/endpoint";
+import { Forwarder } from "@ndn/fw";
+import { TcpTransport } from "@ndn/node-transport";
+import { Data, Interest } from "@ndn/packet";
+import { Decoder, Encoder } from "@ndn/tlv";
+import { type Command, Option } from "commander";
 
-import { ConsultationDag } from "../consultation/mod.js";
-import { consultationPrefix, showName } from "../naming/mod.js";
-import { IomtNode, initHospital, readNodeConfig } from "../node-process/mod.js";
+import { ConsultationDag, ConsultationRecord, RecordKind, recordToFhir, writeRecord } from "../consultation/mod.js";
+import { consultationPrefix, hospitalPrefix, nameFromUri, showName, staffPrefix } from "../naming/mod.js";
+import { consultServicePrefix, IomtNode, initHospital, readNodeConfig } from "../node-process/mod.js";
 import { LevelStore } from "../repo/mod.js";
-import { certificatesFromStore, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+import { certificatesFromStore, loadIdentity, openKeyChain, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
 /** `iomt node` and `iomt consult`. */
 export function addNodeCommands(program: Command): void {
@@ -40,6 +43,48 @@ export function addNodeCommands(program: Command): void {
     });
 
   const consult = program.command("consult").description("the consultation ledger");
+  consult.command("add")
+    .description("write a consultation record, signed by its author, and submit it to the author's hospital node")
+    .requiredOption("--node <host:port>", "the node's TCP address (its tcpListen)")
+    .requiredOption("--hospital <name>", "the hospital")
+    .requiredOption("--data <dir>", "where the author's key is (the node's data directory)")
+    .option("--author <wid>", "the health worker", "doctor1")
+    .option("--consortium <name>", "the consortium", "iomt")
+    .addOption(new Option("--kind <kind>", "what the record is").choices(["note", "diagnosis", "prescription", "referral"]).default("note"))
+    .requiredOption("--patient <name>", "the patient's prefix, e.g. /stmary/patient/alice")
+    .requiredOption("--text <text>", "the record's text")
+    .option("--code <system|code>", "a coded concept, e.g. http://snomed.info/sct|91302008")
+    .action(async (o: { node: string; hospital: string; data: string; author: string; consortium: string; kind: string; patient: string; text: string; code?: string }) => {
+      const author = await loadIdentity(openKeyChain(o.data), staffPrefix(o.hospital, o.author));
+      const kind = { note: RecordKind.Note, diagnosis: RecordKind.Diagnosis, prescription: RecordKind.Prescription, referral: RecordKind.Referral }[o.kind]!;
+      const record = await writeRecord(author, o.consortium, Date.now(), { kind, patient: nameFromUri(o.patient), text: o.text, code: o.code });
+      const interest = new Interest(consultServicePrefix(o.hospital).append("submit"), Interest.Lifetime(4000));
+      interest.appParameters = Encoder.encode(record);
+      await interest.updateParamsDigest();
+      console.log(await askNode(o.node, o.hospital, interest));
+    });
+  consult.command("list")
+    .description("list the newest confirmed blocks and their records, as a running node sees them")
+    .requiredOption("--node <host:port>", "the node's TCP address")
+    .requiredOption("--hospital <name>", "the node's hospital")
+    .action(async (o: { node: string; hospital: string }) => {
+      console.log(await askNode(o.node, o.hospital, new Interest(consultServicePrefix(o.hospital).append("list"), Interest.MustBeFresh)));
+    });
+  consult.command("show")
+    .description("show a record from a running node's ledger, and its FHIR resource")
+    .requiredOption("--node <host:port>", "the node's TCP address")
+    .requiredOption("--hospital <name>", "the node's hospital")
+    .requiredOption("--record <name>", "the record's name")
+    .action(async (o: { node: string; hospital: string; record: string }) => {
+      const name = nameFromUri(o.record);
+      const reply = await askNodeData(o.node, o.hospital, new Interest(consultServicePrefix(o.hospital).append("show").append(...name.comps), Interest.MustBeFresh));
+      const text = new TextDecoder().decode(reply.content);
+      if (text.startsWith("error:")) {
+        throw new Error(text.slice(7).trim());
+      }
+      const record = new Decoder(reply.content).decode(Data);
+      console.log(JSON.stringify(recordToFhir(record.name, ConsultationRecord.fromContent(record.content)), undefined, 2));
+    });
   consult.command("verify")
     .description("rebuild a hospital's copy of the consultation ledger from its repo: verify every block, print the confirmed order")
     .requiredOption("--store <dir>", "the hospital's repo")
@@ -71,4 +116,27 @@ export function addNodeCommands(program: Command): void {
       console.log(`${dag.blocks.length} blocks, ${dag.confirmed().length} confirmed, ${dag.pendingCount} waiting for parents, ${dag.equivocations.length} equivocations, ${bad} rejected`);
       process.exitCode = bad > 0 ? 1 : 0;
     });
+}
+
+/** Express one Interest to a running node over TCP and return its Data. */
+async function askNodeData(address: string, hospital: string, interest: Interest): Promise<Data> {
+  const m = /^(.*):(\d+)$/.exec(address);
+  if (!m) {
+    throw new Error(`--node ${address}: expected host:port`);
+  }
+  const fw = Forwarder.create();
+  try {
+    await TcpTransport.createFace({ fw, addRoutes: [hospitalPrefix(hospital)] }, m[1]!, Number(m[2]));
+    return await consume(interest, { fw });
+  } finally {
+    fw.close();
+  }
+}
+
+async function askNode(address: string, hospital: string, interest: Interest): Promise<string> {
+  const text = new TextDecoder().decode((await askNodeData(address, hospital, interest)).content).trim();
+  if (text.startsWith("error:")) {
+    throw new Error(text.slice(7));
+  }
+  return text;
 }

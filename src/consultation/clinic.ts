@@ -47,6 +47,11 @@ export class Clinic implements Disposable {
     this.timers.push(setInterval(() => void this.commit().catch(report), opts.commitEveryMs));
   }
 
+  /** Queue a record written elsewhere (verified by the caller) for the next block. */
+  submit(record: Data): void {
+    this.waiting.push(record);
+  }
+
   private async write(doctor: Identity): Promise<void> {
     const n = this.seq++;
     this.waiting.push(await writeRecord(doctor, this.opts.consortium, n, {

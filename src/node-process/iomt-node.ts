@@ -12,6 +12,7 @@ import { NodeForwarder } from "../node/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { CertificateServer, certificatesKeptIn, fetchCertificateOverNdn, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain, TrustVerifier } from "../trust/mod.js";
 import type { NodeConfig } from "./config.js";
+import { ConsultService } from "./consult-service.js";
 
 /** Where a node keeps its trust anchor for the other members to pin. */
 export function anchorFile(dataDir: string): string {
@@ -42,6 +43,7 @@ export class IomtNode implements AsyncDisposable {
     readonly replica: ConsultationReplica,
     private readonly clinic: Clinic,
     private readonly certs: CertificateServer,
+    private readonly service: ConsultService,
     private readonly listener?: TcpListener,
     private readonly udp?: UdpPeers,
   ) {}
@@ -71,18 +73,20 @@ export class IomtNode implements AsyncDisposable {
     const store = await LevelStore.open(path.join(config.dataDir, "repo"));
     // The repo keeps every certificate the ledger needs, so a copy can be verified offline.
     await store.insert(anchor.cert.data, registrar.cert.data, doctor.cert.data);
+    const verifier = new TrustVerifier({ anchors, fetchCertificate: certificatesKeptIn(store, fetchCertificateOverNdn(node.fw)) });
     const replica = await ConsultationReplica.create({
-      fw: node.fw, consortium: config.consortium, hospital: config.name, members: config.members, registrar, store,
-      verifier: new TrustVerifier({ anchors, fetchCertificate: certificatesKeptIn(store, fetchCertificateOverNdn(node.fw)) }),
+      fw: node.fw, consortium: config.consortium, hospital: config.name, members: config.members, registrar, store, verifier,
     });
     const clinic = new Clinic({
       hospital: config.name, consortium: config.consortium, replica, doctors: [doctor],
       writeEveryMs: config.writeEveryMs, writeForMs: config.writeForMs, commitEveryMs: config.commitEveryMs,
     });
-    return new IomtNode(node, store, replica, clinic, certs, listener, udp);
+    const service = new ConsultService(node.fw, config.name, replica, clinic, verifier);
+    return new IomtNode(node, store, replica, clinic, certs, service, listener, udp);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.service[Symbol.dispose]();
     this.clinic[Symbol.dispose]();
     await this.replica.settled();
     this.replica[Symbol.dispose]();

@@ -1,2 +1,3 @@
 export * from "./config.js";
 export * from "./iomt-node.js";
+export * from "./consult-service.js";

@@ -107,6 +107,15 @@ export function issueCertificate(issuer: Identity, publicKey: PublicKey, validit
   });
 }
 
+/** A subject's identity already in a keychain, with a certificate valid now. */
+export async function loadIdentity(keyChain: KeyChain, subject: Name, now = Date.now()): Promise<Identity> {
+  const found = await findIdentity(keyChain, subject, (cert) => cert.validity.includes(now));
+  if (!found) {
+    throw new Error(`no key with a valid certificate for ${showName(subject)} in this keychain`);
+  }
+  return found;
+}
+
 async function findIdentity(keyChain: KeyChain, subject: Name, accept: (cert: Certificate) => boolean): Promise<Identity | undefined> {
   for (const certName of await keyChain.listCerts(subject)) {
     if (!CertNaming.toSubjectName(certName).equals(subject)) {
