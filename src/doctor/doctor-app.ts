@@ -41,39 +41,41 @@ export class DoctorApp implements Disposable {
 
   constructor(private readonly opts: DoctorAppOptions) {
     this.face = new ConsumerFace(opts.fw, `doctor ${opts.doctor}`);
+    const queues = new Map<string, Promise<void>>();
     this.followers = opts.patients.map((pid) => new StreamFollower({
       face: this.face,
       prefix: alarmStreamPrefix(opts.hospital, pid),
       window: 2,
       // Alarms are rare: a long-lived Interest waits at the monitor for the next one.
       lifetimeMs: 10_000,
-      onData: (data) => void this.receive(pid, data).catch(reportFailure(`doctor ${opts.doctor}`)),
+      // A patient's alarms are handled one after another, so the doctor sees them in order.
+      onData: (data) => {
+        ++this.verifying;
+        const next = (queues.get(pid) ?? Promise.resolve()).then(() => this.receive(pid, data))
+          .catch(reportFailure(`doctor ${opts.doctor}`)).finally(() => void --this.verifying);
+        queues.set(pid, next);
+      },
     }));
   }
 
-  /** Alarms received and still being verified. */
+  /** Alarms received and not yet verified. */
   get pendingVerifications(): number {
     return this.verifying;
   }
 
   private async receive(pid: string, data: Data): Promise<void> {
     let alarm: Alarm;
-    ++this.verifying;
     try {
-      try {
-        await this.opts.verifier.verify(data);
-      } catch (err: unknown) {
-        this.rejected.add(trustFailureOf(err));
-        return;
-      }
-      try {
-        alarm = Alarm.fromContent(data.content);
-      } catch {
-        this.rejected.add("malformed-content");
-        return;
-      }
-    } finally {
-      --this.verifying;
+      await this.opts.verifier.verify(data);
+    } catch (err: unknown) {
+      this.rejected.add(trustFailureOf(err));
+      return;
+    }
+    try {
+      alarm = Alarm.fromContent(data.content);
+    } catch {
+      this.rejected.add("malformed-content");
+      return;
     }
     // Received once verified: the latency is until the alarm is in the doctor's hands.
     const receivedAt = Date.now();
