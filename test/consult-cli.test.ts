@@ -44,9 +44,12 @@ test("iomt consult add, list and show through running nodes", async () => {
       "--patient", "/k2/patient/bob", "--text", "in someone else's name");
     expect(impostor.code).toBe(2);
     expect(impostor.stderr).toMatch(/no key with a valid certificate for \/k2\/staff\/doctor1/);
-    await sleep(3000);
-    // Committed at k1, replicated, confirmed: k3 lists it and shows it.
-    const list = await iomt("consult", "list", "--node", `127.0.0.1:${tcp(2)}`, "--hospital", "k3");
+    // Committed at k1, replicated, confirmed: k3 lists it (soon), and shows it.
+    let list = { stdout: "" };
+    for (const deadline = Date.now() + 30_000; !list.stdout.includes(recordName) && Date.now() < deadline;) {
+      await sleep(500);
+      list = await iomt("consult", "list", "--node", `127.0.0.1:${tcp(2)}`, "--hospital", "k3");
+    }
     expect(list.stdout).toContain(recordName);
     const show = await iomt("consult", "show", "--node", `127.0.0.1:${tcp(2)}`, "--hospital", "k3", "--record", recordName);
     expect(JSON.parse(show.stdout)).toMatchObject({ resourceType: "Condition", code: { coding: [{ code: "91302008" }], text: "Sepsis" } });
@@ -58,4 +61,4 @@ test("iomt consult add, list and show through running nodes", async () => {
     }
     await Promise.all(nodes.map((n) => (n.exitCode !== null ? undefined : new Promise((r) => n.once("exit", r)))));
   }
-}, 60_000);
+}, 90_000);

@@ -35,7 +35,7 @@ test("four hospital processes over UDP on loopback converge on one confirmed ord
     await new Promise((r) => nodes[3]!.once("exit", r));
     await sleep(1000);
     nodes[3] = start(3); // ...and comes back, resuming from its repo
-    await sleep(9000); // writing stops 5 s after each start; then only references flow
+    await sleep(12_000); // writing stops 5 s after each start; then only references flow, until all agree
   } finally {
     for (const n of nodes) {
       n.kill("SIGTERM");
