@@ -31,7 +31,7 @@ export function addNodeCommands(program: Command): void {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
-      console.log(`node ${config.name} stopping: ${running.replica.dag.blocks.length} blocks, ${running.replica.dag.confirmed().length} confirmed`);
+      console.log(`node ${config.name} stopping: ${running.replica.dag.size} blocks, ${running.replica.dag.confirmed().length} confirmed`);
     });
   node.command("init")
     .description("create a hospital node's keys and write its trust anchor to <dataDir>/anchor.cert for the other members")
@@ -113,7 +113,7 @@ export function addNodeCommands(program: Command): void {
       for (const b of dag.confirmed()) {
         console.log(`confirmed ${showName(b.fullName.getPrefix(-1))} ${b.block.recordWires.length} records`);
       }
-      console.log(`${dag.blocks.length} blocks, ${dag.confirmed().length} confirmed, ${dag.pendingCount} waiting for parents, ${dag.equivocations.length} equivocations, ${bad} rejected`);
+      console.log(`${dag.size} blocks, ${dag.confirmed().length} confirmed, ${dag.pendingCount} waiting for parents, ${dag.equivocations.length} equivocations, ${bad} rejected`);
       process.exitCode = bad > 0 ? 1 : 0;
     });
 }

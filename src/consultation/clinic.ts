@@ -37,7 +37,7 @@ export class Clinic implements Disposable {
 
   constructor(private readonly opts: ClinicOptions) {
     const report = reportFailure(`clinic ${opts.hospital}`);
-    this.seenBlocks = opts.replica.dag.blocks.length;
+    this.seenBlocks = opts.replica.dag.size;
     if (opts.writeEveryMs > 0) {
       const until = Date.now() + (opts.writeForMs ?? Number.MAX_SAFE_INTEGER);
       for (const doctor of opts.doctors) {
@@ -60,14 +60,14 @@ export class Clinic implements Disposable {
   }
 
   private async commit(): Promise<void> {
-    const fresh = this.opts.replica.dag.blocks.length !== this.seenBlocks;
+    const fresh = this.opts.replica.dag.size !== this.seenBlocks;
     if (this.waiting.length === 0 && !fresh && this.opts.replica.dag.newest(this.opts.hospital)) {
       return;
     }
     const records = this.waiting.splice(0);
     const blocks = await this.opts.replica.commit(records);
     this.committed += records.length;
-    this.seenBlocks = this.opts.replica.dag.blocks.length;
+    this.seenBlocks = this.opts.replica.dag.size;
     this.opts.onCommit?.(blocks);
   }
 

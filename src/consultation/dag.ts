@@ -44,6 +44,8 @@ export type AddResult =
 export class ConsultationDag {
   private readonly byName = new Map<string, DagBlock>();
   private readonly byPosition = new Map<string, DagBlock>();
+  /** The highest block of each hospital (the first seen, at equal heights). */
+  private readonly newestOf = new Map<string, DagBlock>();
   /** The lowest equivocated height of each hospital: its blocks from there on are never confirmed. */
   private readonly taintedFrom = new Map<string, number>();
   private readonly pending = new Map<string, Data>();
@@ -140,6 +142,9 @@ export class ConsultationDag {
       referencedBy: new Set(),
     };
     this.byName.set(full.valueHex, entry);
+    if (entry.height > (this.newestOf.get(p.hospital)?.height ?? -1)) {
+      this.newestOf.set(p.hospital, entry);
+    }
     this.reference(entry, p.hospital);
     if (other) {
       return { status: "equivocation", reason: `equivocation: ${p.hospital} signed two blocks at height ${p.height}` };
@@ -189,6 +194,11 @@ export class ConsultationDag {
     return this.pending.size;
   }
 
+  /** Blocks in the DAG (equivocating versions included). */
+  get size(): number {
+    return this.byName.size;
+  }
+
   /** Every block known, in DAG order. */
   get blocks(): DagBlock[] {
     return [...this.byName.values()].sort(compareBlocks);
@@ -196,13 +206,7 @@ export class ConsultationDag {
 
   /** The newest block of a hospital, if any (what a new block of another hospital references). */
   newest(hospital: string): DagBlock | undefined {
-    let best: DagBlock | undefined;
-    for (const b of this.byName.values()) {
-      if (b.hospital === hospital && (!best || b.height > best.height)) {
-        best = b;
-      }
-    }
-    return best;
+    return this.newestOf.get(hospital);
   }
 
   isConfirmed(b: DagBlock): boolean {
