@@ -54,5 +54,6 @@ test("after an outage longer than a ledger block, the hospital replica catches u
   // Every reading published, ann's included (cut off for 30 s), is committed and replicated.
   expect(summary.patients.reduce((n, p) => n + p.ledger.readingsCommitted, 0)).toBe(summary.readings.published);
   expect(ann.ledger.readingsCommitted).toBeGreaterThanOrEqual(450);
+  expect(summary.patients.map((p) => [p.ledger.missingReadings, p.ledger.rejectedBlocks])).toEqual([[0, 0], [0, 0]]);
   expect(summary.commitLatencyMs.p99).toBeGreaterThan(20_000); // what waited out the outage
 });

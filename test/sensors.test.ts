@@ -48,8 +48,11 @@ describe("physiology", () => {
     const seqA = Array.from({ length: 10 }, (_, i) => a.sample("heart-rate", i, i * 1000)[0]);
     expect(Array.from({ length: 10 }, (_, i) => b.sample("heart-rate", i, i * 1000)[0])).toEqual(seqA);
     expect(Array.from({ length: 10 }, (_, i) => c.sample("heart-rate", i, i * 1000)[0])).not.toEqual(seqA);
-    // Order of sampling does not matter.
-    expect(b.sample("spo2", 3, 3000)).toEqual(a.sample("spo2", 3, 3000));
+    // Order of sampling does not matter: a fresh model asked for SpO2 first gives a's value.
+    const fresh = new Physiology(42, "x");
+    const spo2First = fresh.sample("spo2", 3, 3000);
+    expect(fresh.sample("heart-rate", 0, 0)).toEqual([seqA[0]]);
+    expect(spo2First).toEqual(a.sample("spo2", 3, 3000));
   });
 
   test("deterioration: heart rate, respiration, temperature rise; SpO2, blood pressure fall; NEWS2 goes high", () => {

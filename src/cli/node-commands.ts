@@ -107,6 +107,9 @@ export function addNodeCommands(program: Command): void {
         }
         dag.add(block);
       }
+      for (const b of dag.brokenLinks) {
+        console.log(`broken link at ${b.block}: ${b.reason}`);
+      }
       for (const e of dag.equivocations) {
         console.log(`equivocation by ${e.hospital} at height ${e.height}: ${e.blocks.join(" vs ")}`);
       }

@@ -36,7 +36,6 @@ export class CloudServer implements Disposable {
   private readonly face: ConsumerFace;
   private readonly followers: StreamFollower[] = [];
   private readonly producers: StreamProducer[] = [];
-  private count = 0;
 
   constructor(opts: CloudServerOptions) {
     this.face = new ConsumerFace(opts.fw, `cloud ${opts.cloud}`);
@@ -59,15 +58,9 @@ export class CloudServer implements Disposable {
     }
   }
 
-  /** Readings the server has stored. */
-  get stored(): number {
-    return this.count;
-  }
-
   private async store(producer: StreamProducer, served: Name, reading: Data, seq: number): Promise<void> {
     const outer = new Data(served.append(reading.name.get(-1)!), Encoder.encode(reading), Data.FreshnessPeriod(reading.freshnessPeriod));
     await nullSigner.sign(outer);
-    ++this.count;
     producer.publish(seq, outer);
   }
 

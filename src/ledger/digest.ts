@@ -5,7 +5,7 @@ import { Encoder } from "@ndn/tlv";
 
 /**
  * A Data packet's full name: its name with the implicit SHA-256 digest of its whole TLV, computed
- * synchronously (node:crypto) so that it works in virtual time too.
+ * synchronously (node:crypto), for the code that needs it without awaiting (the DAG, the chain).
  */
 export function fullName(data: Data): Name {
   return data.name.append(ImplicitDigest.create(sha256(Encoder.encode(data))));

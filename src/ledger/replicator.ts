@@ -10,6 +10,13 @@ import { reportFailure } from "../util/report.js";
 import { LedgerBlock } from "./block.js";
 import { fullName } from "./digest.js";
 
+export interface LedgerReplicaCounters {
+  blocks: number;
+  readingsCommitted: number;
+  rejectedBlocks: number;
+  missingReadings: number;
+}
+
 export interface LedgerReplicatorOptions {
   fw: Forwarder;
   hospital: string;
@@ -26,8 +33,8 @@ export interface LedgerReplicatorOptions {
 /**
  * The hospital's replica of its patients' medical-devices ledgers: follows each ledger's blocks as
  * the gateways commit them, verifies each, fetches by name every committed reading the hospital
- * repo lacks (checking it against the committed digest), and stores the block once its readings
- * are in. A reading already fetched by the live monitor is usually in the hospital's own Content
+ * repo lacks (checking it against the committed digest), and stores them with the block (a reading
+ * no one could give is counted, and the block still stored as evidence). A reading already fetched by the live monitor is usually in the hospital's own Content
  * Store, so replication costs the access links little.
  */
 export class LedgerReplicator implements Disposable {
@@ -36,14 +43,14 @@ export class LedgerReplicator implements Disposable {
   private queue: Promise<void> = Promise.resolve();
   /** Reading produced → its block stored at this repo, ms, for every committed reading. */
   readonly commitLatencies: number[] = [];
-  readonly counters = { blocks: 0, readings: 0, rejectedBlocks: 0, missingReadings: 0 };
-  readonly perPatient = new Map<string, { blocks: number; readingsCommitted: number }>();
+  /** Per patient: blocks stored, readings they commit, blocks refused (trust), committed readings no replica gave. */
+  readonly perPatient = new Map<string, LedgerReplicaCounters>();
 
   constructor(private readonly opts: LedgerReplicatorOptions) {
     this.face = new ConsumerFace(opts.fw, `replicator ${opts.hospital}`);
     const report = reportFailure(`replicator ${opts.hospital}`);
     this.followers = opts.patients.map((pid) => {
-      this.perPatient.set(pid, { blocks: 0, readingsCommitted: 0 });
+      this.perPatient.set(pid, { blocks: 0, readingsCommitted: 0, rejectedBlocks: 0, missingReadings: 0 });
       return new StreamFollower({
         face: this.face,
         prefix: ledgerPrefix(opts.hospital, pid),
@@ -58,35 +65,36 @@ export class LedgerReplicator implements Disposable {
   }
 
   private async replicate(pid: string, blockData: Data): Promise<void> {
+    const p = this.perPatient.get(pid)!;
     if (!await isTrusted(this.opts.verifier, blockData)) {
-      ++this.counters.rejectedBlocks;
+      ++p.rejectedBlocks;
       return;
     }
     const block = LedgerBlock.fromContent(blockData.content);
+    // Each committed reading: from this repo if it has it, else fetched from the network.
+    const readings: Array<Data | undefined> = [];
     const fetched: Data[] = [];
     for (const committed of block.committed) {
-      const plain = ImplicitDigest.strip(committed);
-      if (await this.opts.store.get(plain)) {
-        continue;
+      let reading = await this.opts.store.get(ImplicitDigest.strip(committed));
+      if (!reading) {
+        reading = await this.fetchReading(committed);
+        if (reading) {
+          fetched.push(reading);
+        } else {
+          ++p.missingReadings;
+        }
       }
-      const reading = await this.fetchReading(committed);
-      if (reading) {
-        fetched.push(reading);
-      } else {
-        ++this.counters.missingReadings;
-      }
+      readings.push(reading);
     }
+    // The block is kept even with readings missing: it is the evidence of what they should be,
+    // and `iomt ledger verify` names them.
     await this.opts.store.insert(...fetched, blockData);
     const storedAt = Date.now();
-    for (const committed of block.committed) {
-      const reading = fetched.find((d) => d.name.equals(ImplicitDigest.strip(committed))) ?? await this.opts.store.get(ImplicitDigest.strip(committed));
+    for (const reading of readings) {
       if (reading) {
         this.commitLatencies.push(storedAt - Reading.fromContent(reading.content).producedAt);
       }
     }
-    ++this.counters.blocks;
-    this.counters.readings += block.committed.length;
-    const p = this.perPatient.get(pid)!;
     ++p.blocks;
     p.readingsCommitted += block.committed.length;
   }
@@ -99,11 +107,6 @@ export class LedgerReplicator implements Disposable {
       return undefined;
     }
     return data;
-  }
-
-  /** Resolves once every block received so far is stored. */
-  settled(): Promise<void> {
-    return this.queue;
   }
 
   [Symbol.dispose](): void {

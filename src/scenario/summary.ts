@@ -1,7 +1,7 @@
 import type { DoctorApp } from "../doctor/mod.js";
 import { AlarmKind, type LiveMonitor, type RejectionReason } from "../monitor/mod.js";
 import { patientPrefix, showName } from "../naming/mod.js";
-import type { LedgerReplicator } from "../ledger/mod.js";
+import type { LedgerReplicaCounters, LedgerReplicator } from "../ledger/mod.js";
 import type { ConsultationSummary } from "./consultation-run.js";
 import type { EmulatedNetwork } from "../network/mod.js";
 import type { NodeLayerCounters } from "../node/mod.js";
@@ -89,7 +89,7 @@ export interface SummaryPatient {
   /** Latest reading of each vital stream the monitor verified. */
   vitals: Record<string, { values: number[]; producedAt: number; reading: string }>;
   /** The patient's ledger as replicated at the hospital. */
-  ledger: { blocks: number; readingsCommitted: number };
+  ledger: LedgerReplicaCounters;
 }
 
 export interface SummaryInput {
@@ -178,7 +178,7 @@ export function buildSummary(s: SummaryInput): Summary {
         news2: view?.news2?.total ?? null,
         level: view?.news2?.level ?? null,
         vitals,
-        ledger: s.replicators.get(p.hospital)?.perPatient.get(p.pid) ?? { blocks: 0, readingsCommitted: 0 },
+        ledger: s.replicators.get(p.hospital)?.perPatient.get(p.pid) ?? { blocks: 0, readingsCommitted: 0, rejectedBlocks: 0, missingReadings: 0 },
       };
     }),
     repos: s.repos,

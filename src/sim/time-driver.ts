@@ -2,7 +2,6 @@ import { VirtualClock } from "./virtual-clock.js";
 
 /** Moves a scenario through time: simulated (as fast as the CPU allows) or real. */
 export interface TimeDriver extends Disposable {
-  readonly virtual: boolean;
   /** Let `ms` of scenario time pass, calling `onTick` every second of it. */
   advance(ms: number, onTick?: (elapsedMs: number) => void): Promise<void>;
   /** Scenario time elapsed, ms. */
@@ -13,7 +12,6 @@ export interface TimeDriver extends Disposable {
 export function virtualTime(seed: number, epoch?: number): TimeDriver & { clock: VirtualClock } {
   const clock = new VirtualClock({ seed, epoch }).install();
   return {
-    virtual: true,
     clock,
     get elapsed() {
       return clock.elapsed;
@@ -27,7 +25,6 @@ export function virtualTime(seed: number, epoch?: number): TimeDriver & { clock:
 export function realTime(): TimeDriver {
   const start = Date.now();
   return {
-    virtual: false,
     get elapsed() {
       return Date.now() - start;
     },

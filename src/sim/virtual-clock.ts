@@ -97,8 +97,6 @@ export class VirtualClock implements Disposable {
   private nextSeq = 0;
   private installed = false;
   private readonly random: Random;
-  /** Timer callbacks run so far. */
-  public eventsRun = 0;
 
   constructor(opts: VirtualClockOptions = {}) {
     this.start = this.time = opts.epoch ?? Date.UTC(2026, 0, 1);
@@ -185,7 +183,6 @@ export class VirtualClock implements Disposable {
       } else {
         this.reschedule(t, t.period);
       }
-      ++this.eventsRun;
       t.callback(...t.args);
       await settle();
     }
