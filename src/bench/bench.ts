@@ -7,6 +7,7 @@ import { readTopologyFile } from "../topology/mod.js";
 import { plainFwExchangesPerSecond } from "./plain-fw.js";
 import { benchCommit, benchReplication } from "./consultation-bench.js";
 import { benchLedger, benchRepo } from "./repo-bench.js";
+import { round2 } from "./measure.js";
 
 export interface BenchOptions {
   /** Shorter runs (about a minute in all). */
@@ -62,12 +63,12 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
       topology: r.file,
       simulatedSeconds: summary.simulatedSeconds,
       wallSeconds: summary.wallSeconds,
-      realtimeFactor: round(summary.simulatedSeconds / summary.wallSeconds),
+      realtimeFactor: round2(summary.simulatedSeconds / summary.wallSeconds),
       readings: summary.readings.published,
       packetsPerSecond: Math.round(packets / summary.wallSeconds),
       exchangesPerSecond: Math.round(exchangesPerSecond),
       plainFwExchangesPerSecond: Math.round(plain),
-      vsPlainFw: round(exchangesPerSecond / plain),
+      vsPlainFw: round2(exchangesPerSecond / plain),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   }
@@ -89,6 +90,3 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
   return result;
 }
 
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}

@@ -5,8 +5,8 @@ import { hospitalPrefix, patientPrefix, staffPrefix } from "../naming/mod.js";
 import { runScenario } from "../scenario/mod.js";
 import { parseTopology, type Topology } from "../topology/mod.js";
 import { certifyKeyPair, deriveEcdsaKeyPair } from "../trust/mod.js";
+import { round2, secondsSince } from "./measure.js";
 
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 /** Records a hospital commits per second: write (sign) each record, commit it in its own block (sign, add to the DAG). */
 export async function benchCommit(records: number): Promise<number> {
@@ -21,7 +21,7 @@ export async function benchCommit(records: number): Promise<number> {
     const r = await writeRecord(doctor, "c", i, { kind: RecordKind.Note, patient: patientPrefix("h", "p"), text: `note ${i}` });
     await chain.commit([r]);
   }
-  return records / seconds(t);
+  return records / secondsSince(t);
 }
 
 /**
@@ -44,7 +44,7 @@ export async function benchReplication(durationMs: number): Promise<Record<strin
     replicationP50Ms: k.replicationMs.p50 === null ? null : Math.round(k.replicationMs.p50),
     replicationP95Ms: k.replicationMs.p95 === null ? null : Math.round(k.replicationMs.p95),
     longestPathMs,
-    replicationVsLongestPath: k.replicationMs.p50 === null ? null : Math.round((k.replicationMs.p50 / longestPathMs) * 100) / 100,
+    replicationVsLongestPath: k.replicationMs.p50 === null ? null : round2(k.replicationMs.p50 / longestPathMs),
     bytesPerRecord: k.records === 0 ? null : Math.round(bytes / k.records),
     divergent: k.divergent,
   };

@@ -2,6 +2,7 @@ import { consume, produce } from "@ndn/endpoint";
 import { Forwarder } from "@ndn/fw";
 import { Bridge } from "@ndn/l3face";
 import { Data, Interest, Name } from "@ndn/packet";
+import { secondsSince } from "./measure.js";
 
 /**
  * The baseline for forwarding speed: plain NDNts forwarders in a chain of `hops` links (NDNts
@@ -23,7 +24,7 @@ export async function plainFwExchangesPerSecond(opts: { hops: number; exchanges:
     }
   };
   await Promise.all(Array.from({ length: window }, worker));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const seconds = secondsSince(start);
   producer.close();
   for (const b of bridges) {
     b[Symbol.dispose]();

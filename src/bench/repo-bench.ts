@@ -12,8 +12,8 @@ import { devicePrefix, hospitalPrefix, patientPrefix, readingName } from "../nam
 import { LevelStore } from "../repo/mod.js";
 import { Reading } from "../sensors/mod.js";
 import { certificatesFromStore, certifyKeyPair, deriveEcdsaKeyPair, signEcdsaFixedLength, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+import { round2, secondsSince } from "./measure.js";
 
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 /**
  * Repo inserts and finds against raw classic-level puts and gets of the same bytes, same run; each
@@ -29,8 +29,8 @@ export async function benchRepo(n: number): Promise<Record<string, number>> {
   };
   return {
     ...r,
-    repoInsertVsRawLevel: round(r.insertsPerSecond / r.rawPutsPerSecond),
-    repoFindVsRawGet: round(r.findsPerSecond / r.rawGetsPerSecond),
+    repoInsertVsRawLevel: round2(r.insertsPerSecond / r.rawPutsPerSecond),
+    repoFindVsRawGet: round2(r.findsPerSecond / r.rawGetsPerSecond),
   };
 }
 
@@ -46,12 +46,12 @@ async function benchRepoOnce(n: number): Promise<Record<string, number>> {
     for (let i = 0; i < n; i += batch) {
       await raw.batch(wires.slice(i, i + batch).map((w) => ({ type: "put" as const, ...w })));
     }
-    const rawPuts = n / seconds(t);
+    const rawPuts = n / secondsSince(t);
     t = process.hrtime.bigint();
     for (const w of wires) {
       await raw.get(w.key);
     }
-    const rawGets = n / seconds(t);
+    const rawGets = n / secondsSince(t);
     await raw.close();
 
     await using store = await LevelStore.open(path.join(dir, "repo"));
@@ -59,12 +59,12 @@ async function benchRepoOnce(n: number): Promise<Record<string, number>> {
     for (let i = 0; i < n; i += batch) {
       await store.insert(packets.slice(i, i + batch));
     }
-    const inserts = n / seconds(t);
+    const inserts = n / secondsSince(t);
     t = process.hrtime.bigint();
     for (const d of packets) {
       await store.get(d.name);
     }
-    const finds = n / seconds(t);
+    const finds = n / secondsSince(t);
     return {
       insertsPerSecond: Math.round(inserts), rawPutsPerSecond: Math.round(rawPuts),
       findsPerSecond: Math.round(finds), rawGetsPerSecond: Math.round(rawGets),
@@ -96,12 +96,12 @@ export async function benchLedger(readings: number): Promise<Record<string, numb
     }
     await appender.flush();
   }
-  const appendPerSecond = readings / seconds(t);
+  const appendPerSecond = readings / secondsSince(t);
 
   const verifier = new TrustVerifier({ anchors: [h.cert], fetchCertificate: certificatesFromStore(store), importVerifier: syncCertificateVerifier });
   t = process.hrtime.bigint();
   const report = await verifyLedger(store, "h", "p", verifier);
-  const verifySeconds = seconds(t);
+  const verifySeconds = secondsSince(t);
   if (report.problems.length > 0) {
     throw new Error(`benchmark ledger does not verify: ${report.problems[0]!.reason}`);
   }
@@ -115,7 +115,7 @@ export async function benchLedger(readings: number): Promise<Record<string, numb
   for (let i = 0; i < rounds; ++i) {
     cryptoVerify("sha256", input, keys.publicKey, sig);
   }
-  const rawVerifyPerSecond = rounds / seconds(t);
+  const rawVerifyPerSecond = rounds / secondsSince(t);
   const readingsPerSecond = report.readingsCommitted / verifySeconds;
   return {
     appendReadingsPerSecond: Math.round(appendPerSecond),
@@ -123,10 +123,7 @@ export async function benchLedger(readings: number): Promise<Record<string, numb
     verifyReadingsPerSecond: Math.round(readingsPerSecond),
     rawVerifyPerSecond: Math.round(rawVerifyPerSecond),
     // A ledger vouches for each reading: checking it through the ledger against checking its own signature.
-    ledgerVerifyVsRawVerify: round(readingsPerSecond / rawVerifyPerSecond),
+    ledgerVerifyVsRawVerify: round2(readingsPerSecond / rawVerifyPerSecond),
   };
 }
 
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}

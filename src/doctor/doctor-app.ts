@@ -4,7 +4,7 @@ import type { Data, Name } from "@ndn/packet";
 import { alarmStreamPrefix } from "../naming/mod.js";
 import { Alarm, type RejectionReason } from "../monitor/mod.js";
 import { ConsumerFace, StreamFollower } from "../streams/mod.js";
-import { trustFailureOf, type TrustVerifier } from "../trust/mod.js";
+import { trustFailure, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { Tally } from "../util/tally.js";
 
@@ -65,10 +65,9 @@ export class DoctorApp implements Disposable {
 
   private async receive(pid: string, data: Data): Promise<void> {
     let alarm: Alarm;
-    try {
-      await this.opts.verifier.verify(data);
-    } catch (err: unknown) {
-      this.rejected.add(trustFailureOf(err));
+    const failure = await trustFailure(this.opts.verifier, data);
+    if (failure) {
+      this.rejected.add(failure);
       return;
     }
     try {

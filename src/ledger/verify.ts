@@ -4,7 +4,7 @@ import type { DataStore as S } from "@ndn/repo-api";
 import { toHex } from "@ndn/util";
 
 import { expectName, ledgerBlockName, ledgerPrefix, showName } from "../naming/mod.js";
-import { TrustError, type TrustVerifier } from "../trust/mod.js";
+import type { TrustVerifier } from "../trust/mod.js";
 import { LedgerBlock } from "./block.js";
 import { fullName, merkleRoot, sha256 } from "./digest.js";
 
@@ -93,7 +93,7 @@ export async function verifyLedger(store: S.Get & S.ListNames & Partial<WireGet>
     try {
       await verifier.verify(data);
     } catch (err: unknown) {
-      problem(h, err instanceof TrustError ? `signature: ${err.message}` : `signature: ${(err as Error).message}`);
+      problem(h, `signature: ${(err as Error).message}`);
     }
     if (!block) {
       prevFull = full;

@@ -5,7 +5,7 @@ import { Decoder } from "@ndn/tlv";
 import { alarmName, alarmStreamPrefix, expectName, showName, type StreamId, streamPrefix } from "../naming/mod.js";
 import { Reading } from "../sensors/mod.js";
 import { ConsumerFace, StreamFollower, type StreamFollowerOptions, StreamProducer } from "../streams/mod.js";
-import { type Identity, type TrustFailure, trustFailureOf, type TrustVerifier } from "../trust/mod.js";
+import { type Identity, type TrustFailure, trustFailure, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { Tally } from "../util/tally.js";
 import { Alarm, AlarmKind, alarmLevelOf } from "./alarm.js";
@@ -151,10 +151,9 @@ export class LiveMonitor implements Disposable {
         return;
       }
     }
-    try {
-      await this.opts.verifier.verify(data);
-    } catch (err: unknown) {
-      this.rejected.add(trustFailureOf(err));
+    const failure = await trustFailure(this.opts.verifier, data);
+    if (failure) {
+      this.rejected.add(failure);
       return;
     }
     let reading: Reading;

@@ -8,7 +8,7 @@ import { Encoder } from "@ndn/tlv";
 import { showName } from "../naming/mod.js";
 import {
   certifyKeyPair, deriveEcdsaKeyPair, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain,
-  syncCertificateVerifier, VALIDITY_DAYS,
+  DAY, syncCertificateVerifier, VALIDITY_DAYS,
 } from "../trust/mod.js";
 import type { TrustVerifierOptions } from "../trust/mod.js";
 
@@ -42,7 +42,6 @@ export function keyChainIdentities(dataDir?: string): IdentityProvider {
   };
 }
 
-const DAY = 86_400_000;
 
 /**
  * Keys derived from the seed and signed synchronously (node:crypto), certificates valid from the

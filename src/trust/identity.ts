@@ -19,7 +19,8 @@ export interface Identity {
   readonly cert: Certificate;
 }
 
-const DAY = 86_400_000;
+/** One day, ms. */
+export const DAY = 86_400_000;
 
 /** Default validity of the certificates we issue, in days. */
 export const VALIDITY_DAYS = {

@@ -33,7 +33,7 @@ export class TrustError extends Error {
 }
 
 /** The failure code of a verification error; anything but a TrustError is a bug and is rethrown. */
-export function trustFailureOf(err: unknown): TrustFailure {
+function trustFailureOf(err: unknown): TrustFailure {
   if (err instanceof TrustError) {
     return err.failure;
   }
@@ -45,12 +45,16 @@ export function trustFailureOf(err: unknown): TrustFailure {
  * error is a bug and is rethrown.
  */
 export async function isTrusted(verifier: Verifier, pkt: Verifier.Verifiable): Promise<boolean> {
+  return await trustFailure(verifier, pkt) === undefined;
+}
+
+/** Why a packet does not verify, or undefined if it does; any error but a TrustError is rethrown. */
+export async function trustFailure(verifier: Verifier, pkt: Verifier.Verifiable): Promise<TrustFailure | undefined> {
   try {
     await verifier.verify(pkt);
-    return true;
+    return undefined;
   } catch (err: unknown) {
-    trustFailureOf(err);
-    return false;
+    return trustFailureOf(err);
   }
 }
 
