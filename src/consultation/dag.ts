@@ -29,14 +29,15 @@ export type AddResult =
   | { status: "accepted" | "duplicate" }
   /** Kept (other blocks may reference it) as evidence, never to be confirmed. */
   | { status: "equivocation"; reason: string }
-  | { status: "pending"; missing: string[] }
+  /** Waiting for these parents (full names). */
+  | { status: "pending"; missing: Name[] }
   | { status: "rejected"; reason: string };
 
 /**
  * The consultation ledger's DAG as one hospital sees it: each hospital's hash chain, each block
  * referencing the newest blocks its hospital had seen of the others. A block is confirmed once more
  * than two thirds of the member hospitals have referenced it (itself or a later block of theirs
- * has it as an ancestor). Equivocation (two blocks for one hospital and height) and broken links
+ * has it as an ancestor); a hospital caught equivocating loses its vote. Equivocation (two blocks for one hospital and height) and broken links
  * are detected with their evidence; such blocks are never confirmed, and the rest goes on.
  *
  * Blocks must be signature-verified before they are added.
@@ -64,6 +65,11 @@ export class ConsultationDag {
       this.retryPending();
     }
     return result;
+  }
+
+  /** The block with this full name (implicit digest included), if the DAG has it. */
+  get(full: Name): Data | undefined {
+    return this.byName.get(full.valueHex)?.data;
   }
 
   private tryAdd(data: Data): AddResult {
@@ -96,7 +102,7 @@ export class ConsultationDag {
     const other = this.byPosition.get(position);
     // Parents: the hospital's own previous block, and the blocks it references.
     const parents: DagBlock[] = [];
-    const missing: string[] = [];
+    const missing: Name[] = [];
     if (p.height === 0) {
       if (block.prev) {
         return this.broken(full, "a height-0 block links to a previous block");
@@ -116,7 +122,7 @@ export class ConsultationDag {
       if (prev) {
         parents.push(prev);
       } else {
-        missing.push(showName(block.prev));
+        missing.push(block.prev);
       }
     }
     for (const ref of block.refs) {
@@ -124,7 +130,7 @@ export class ConsultationDag {
       if (parent) {
         parents.push(parent);
       } else {
-        missing.push(showName(ref));
+        missing.push(ref);
       }
     }
     if (missing.length > 0) {
@@ -209,9 +215,21 @@ export class ConsultationDag {
     return this.newestOf.get(hospital);
   }
 
+  /**
+   * Confirmed: referenced by more than two thirds of the members, not counting any hospital caught
+   * equivocating (replicas that met different versions of its chain would count its references
+   * differently); never a block of an equivocating hospital from its first equivocated height on.
+   */
   isConfirmed(b: DagBlock): boolean {
     const tainted = this.taintedFrom.get(b.hospital);
-    return (tainted === undefined || b.height < tainted) && b.referencedBy.size * 3 > this.members.length * 2;
+    if (tainted !== undefined && b.height >= tainted) {
+      return false;
+    }
+    let votes = 0;
+    for (const h of b.referencedBy) {
+      votes += this.taintedFrom.has(h) ? 0 : 1;
+    }
+    return votes * 3 > this.members.length * 2;
   }
 
   /**

@@ -1,9 +1,10 @@
+import { produce, type Producer } from "@ndn/endpoint";
 import type { Forwarder } from "@ndn/fw";
-import { type Data, Interest, type Verifier } from "@ndn/packet";
+import { type Data, FwHint, Interest, type Name, type Verifier } from "@ndn/packet";
 import { SvSync } from "@ndn/svs";
 import type { SyncNode, SyncUpdate } from "@ndn/sync-api";
 
-import { consultationBlockName, consultationPrefix, expectName, parseName } from "../naming/mod.js";
+import { consultationBlockName, consultationDagPrefix, consultationPrefix, expectName, parseName } from "../naming/mod.js";
 import type { LevelStore } from "../repo/mod.js";
 import { ConsumerFace, StreamProducer } from "../streams/mod.js";
 import { type Identity, isTrusted, type TrustVerifier } from "../trust/mod.js";
@@ -27,17 +28,25 @@ export interface ConsultationReplicaOptions {
   onBlock?: (block: Data) => void;
   /** A repo: every block that joins is stored, and a restart resumes from what it holds. */
   store?: LevelStore;
+  /** Most parents fetched for one announced block before it is left waiting. @defaultValue 64 */
+  maxParentFetches?: number;
 }
 
 /**
  * One hospital's replica of the consultation ledger: its own chain, served by name; a State Vector
  * Sync group (SVS v2, signed and verified sync Interests) announcing every hospital's chain height;
  * and every other hospital's blocks fetched by name, verified and added to the DAG.
+ *
+ * A block whose parents this replica lacks has its parents fetched by full name from the hospital
+ * that referenced them (forwarding hint `/<consortium>/consultation/<hospital>/dag`): it verified
+ * them, so it has them. That is how a replica meets the other version of an equivocating
+ * hospital's block, which its own fetch by plain name never returns.
  */
 export class ConsultationReplica implements Disposable {
   readonly dag: ConsultationDag;
   private readonly chain: ConsultationChain;
   private readonly producer: StreamProducer;
+  private readonly dagServer: Producer;
   private readonly face: ConsumerFace;
   private queue: Promise<void> = Promise.resolve();
   readonly counters = { fetched: 0, rejected: 0, syncRejected: 0 };
@@ -54,6 +63,9 @@ export class ConsultationReplica implements Disposable {
       this.producer.publish(newest.height, newest.data);
       own.seqNum = newest.height + 1;
     }
+    this.dagServer = produce(consultationDagPrefix(opts.consortium, opts.hospital), async (interest) => this.dag.get(interest.name), {
+      fw: opts.fw, describe: `consultation dag ${opts.hospital}`, announcement: false,
+    });
     this.face = new ConsumerFace(opts.fw, `consultation ${opts.hospital}`);
     const report = reportFailure(`consultation ${opts.hospital}`);
     svs.addEventListener("update", (update) => {
@@ -111,9 +123,20 @@ export class ConsultationReplica implements Disposable {
     for (const seq of update.seqNums()) {
       const name = consultationBlockName(this.opts.consortium, hospital, seq - 1);
       const data = await this.face.fetch(new Interest(name, Interest.Lifetime(2000)), 4);
-      if (!data) {
-        continue; // a later sync update will name it again
+      if (data) {
+        await this.receive(data); // if not, a later sync update names it again
       }
+    }
+  }
+
+  /**
+   * Verify a block and add it. The parents it waits for are fetched from its hospital, which holds
+   * them (it referenced them), and their own missing parents from that same hospital.
+   */
+  private async receive(first: Data): Promise<void> {
+    const todo = [{ data: first, from: expectName(first.name, "consultation-block").hospital }];
+    for (let fetches = 0; todo.length > 0;) {
+      const { data, from } = todo.pop()!;
       ++this.counters.fetched;
       if (!await isTrusted(this.opts.verifier, data)) {
         ++this.counters.rejected;
@@ -126,7 +149,24 @@ export class ConsultationReplica implements Disposable {
       if (r.status === "accepted") {
         this.opts.onBlock?.(data);
       }
+      if (r.status !== "pending") {
+        continue;
+      }
+      for (const parent of r.missing) {
+        if (fetches++ >= (this.opts.maxParentFetches ?? 64)) {
+          return; // the rest waits for sync updates to bring it
+        }
+        const got = await this.fetchParent(parent, from);
+        if (got) {
+          todo.push({ data: got, from });
+        }
+      }
     }
+  }
+
+  private fetchParent(full: Name, holder: string): Promise<Data | undefined> {
+    const interest = new Interest(full, Interest.Lifetime(2000), new FwHint(consultationDagPrefix(this.opts.consortium, holder)));
+    return this.face.fetch(interest, 2);
   }
 
   /** Resolves once every announced block has been processed. */
@@ -137,6 +177,7 @@ export class ConsultationReplica implements Disposable {
   [Symbol.dispose](): void {
     this.svs.close();
     this.producer[Symbol.dispose]();
+    this.dagServer.close();
     this.face[Symbol.dispose]();
   }
 }

@@ -16,6 +16,7 @@ import { isStreamId, STREAM_IDS, type StreamId } from "./streams.js";
  * /<hospital>/alarm/<pid>/seq=<n>                    alarm for the doctors
  * /<consortium>/consultation/<hospital>/seq=<height> consultation ledger block
  * /<consortium>/consultation/<hospital>/record/<wid>/seq=<n>  a health worker's record
+ * /<consortium>/consultation/<hospital>/dag          forwarding hint: any block that hospital holds
  * /<consortium>/consultation/v=<n>                    the sync group's Interests (State Vector Sync)
  * <any of the above>/KEY/<kid>[/<issuer>/v=<ver>]    key and certificate names
  * ```
@@ -31,6 +32,7 @@ export const KW = {
   alarm: "alarm",
   consultation: "consultation",
   record: "record",
+  dag: "dag",
   KEY: "KEY",
 } as const;
 
@@ -139,6 +141,10 @@ export function consultationPrefix(consortium: string, hospital?: string): Name 
 export function consultationBlockName(consortium: string, hospital: string, height: number): Name {
   return consultationPrefix(consortium, hospital).append(seq(height, "block height"));
 }
+/** A forwarding hint toward `hospital`'s replica, which serves every block its DAG holds, by full name. */
+export function consultationDagPrefix(consortium: string, hospital: string): Name {
+  return consultationPrefix(consortium, hospital).append(KW.dag);
+}
 export function consultationRecordName(consortium: string, hospital: string, wid: string, n: number): Name {
   return consultationPrefix(consortium, hospital).append(KW.record).append(id(wid, "staff")).append(seq(n, "record sequence number"));
 }
@@ -164,6 +170,8 @@ export type ParsedName =
   | { kind: "consultation"; consortium: string; hospital?: string }
   | { kind: "consultation-block"; consortium: string; hospital: string; height: number }
   | { kind: "consultation-record"; consortium: string; hospital: string; wid: string; seq: number }
+  /** A forwarding hint toward a hospital's replica, for blocks by full name. */
+  | { kind: "consultation-dag"; consortium: string; hospital: string }
   /** A State Vector Sync Interest of the consultation group: `/<consortium>/consultation/v=<svs version>`. */
   | { kind: "consultation-sync"; consortium: string }
   | { kind: "key"; subject: Subject; keyId: Component }
@@ -271,6 +279,11 @@ export function parseName(input: NameLike): ParsedName {
         const n = c.seq("record sequence number");
         c.end("consultation record");
         return { kind: "consultation-record", consortium: root, hospital, wid, seq: n };
+      }
+      if (next.type === TT_GENERIC && next.text === KW.dag) {
+        ++c.i;
+        c.end("consultation DAG hint");
+        return { kind: "consultation-dag", consortium: root, hospital };
       }
       const height = c.seq("block height");
       c.end("consultation block");
