@@ -4,13 +4,14 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { consume } from "@ndn/endpoint";
+import { consume, produce } from "@ndn/endpoint";
+import { invoke } from "@ndn/nfdmgmt";
 import { Forwarder } from "@ndn/fw";
 import { TcpTransport } from "@ndn/node-transport";
 import { Data, Interest, Name } from "@ndn/packet";
 import { expect, test } from "vitest";
 
-import { TcpListener } from "../src/faces/mod.js";
+import { NfdFace, StreamListener, TcpPeer } from "../src/faces/mod.js";
 import { LevelStore, RepoProducer } from "../src/repo/mod.js";
 
 test("a TCP listener on loopback serves a repo; malformed frames are dropped and counted, the face lives on", async () => {
@@ -18,7 +19,7 @@ test("a TCP listener on loopback serves a repo; malformed frames are dropped and
   await store.insert(new Data("/lab/result/1", Uint8Array.of(42)));
   const server = Forwarder.create();
   using _p = new RepoProducer(server, store, [new Name("/lab")]);
-  await using listener = await TcpListener.listen({ fw: server, port: 0 });
+  await using listener = await StreamListener.listen({ fw: server, port: 0 });
 
   // A peer that sends garbage first: the listener counts it, and keeps serving.
   const raw = connect(listener.port, "127.0.0.1");
@@ -63,3 +64,60 @@ test("iomt repo serve answers over TCP until stopped", async () => {
   const code = await new Promise((r) => child.once("exit", (c) => r(c)));
   expect(code).toBe(0);
 }, 30_000);
+
+test("a TCP peer connects once the other side is up, and again after it restarts", async () => {
+  const server = Forwarder.create();
+  using _p = new RepoProducer(server, LevelStore.memory(), []);
+  const port = 24_500;
+  const client = Forwarder.create();
+  using peer = new TcpPeer({ fw: client, host: "127.0.0.1", port, routes: [new Name("/lab")], minRetryMs: 50, maxRetryMs: 200 });
+  await new Promise((r) => setTimeout(r, 300)); // nobody listens yet: it keeps trying
+  expect(peer.connected).toBe(false);
+  const serve = (n: number) => produce("/lab", async (i) => new Data(i.name, Uint8Array.of(n)), { fw: server });
+  for (const round of [1, 2]) {
+    const p = serve(round);
+    const listener = await StreamListener.listen({ fw: server, port });
+    const data = await retryConsume(client, new Interest(`/lab/${round}`, Interest.Lifetime(500)));
+    expect([...data.content]).toEqual([round]);
+    await listener[Symbol.asyncDispose](); // the server goes away; the peer reconnects when it is back
+    p.close();
+  }
+  expect(peer.connections).toBeGreaterThanOrEqual(2);
+  client.close();
+  server.close();
+});
+
+test.each(["tcp", "unix"] as const)("a node registers its prefixes with a local forwarder speaking NFD's rib management (%s)", async (kind) => {
+  // The "NFD" is our own listener's LocalRib: the same commands, the same replies.
+  const nfd = Forwarder.create();
+  const socket = path.join(await mkdtemp(path.join(tmpdir(), "iomt-nfd-")), "nfd.sock");
+  await using listener = await StreamListener.listen(kind === "tcp" ? { fw: nfd, port: 0 } : { fw: nfd, path: socket });
+  const node = Forwarder.create();
+  using _p = produce("/h1/service", async (i) => new Data(i.name, Uint8Array.of(9)), { fw: node, announcement: false });
+  using nfdFace = await NfdFace.connect({
+    fw: node, ...(kind === "tcp" ? { tcp: { host: "127.0.0.1", port: listener.port } } : { unix: socket }),
+    register: [new Name("/h1/service")], routes: [],
+  });
+  // An application at the "NFD" reaches the node through the registered route.
+  const data = await retryConsume(nfd, new Interest("/h1/service/x", Interest.Lifetime(500)));
+  expect([...data.content]).toEqual([9]);
+  // A command it does not implement is refused with NFD's status code, not dropped.
+  const response = await invoke("strategy-choice/set", { name: new Name("/h1"), strategy: new Name("/localhost/nfd/strategy/multicast") }, { cOpts: { fw: node } });
+  expect(response.statusCode).toBe(501);
+  node.close();
+  nfd.close();
+});
+
+/** Consume, again while the route or face is still coming up. */
+async function retryConsume(fw: Forwarder, interest: Interest): Promise<Data> {
+  for (let i = 0; ; ++i) {
+    try {
+      return await consume(interest, { fw, retx: 0 });
+    } catch (err: unknown) {
+      if (i === 20) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

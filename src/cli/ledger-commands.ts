@@ -9,7 +9,7 @@ import type { Command } from "commander";
 
 import { fullName, LedgerBlock, verifyLedger } from "../ledger/mod.js";
 import { expectName, hospitalPrefix, ledgerPrefix, nameFromUri, showName } from "../naming/mod.js";
-import { TcpListener } from "../faces/mod.js";
+import { StreamListener } from "../faces/mod.js";
 import { exportStore, importTape, LevelStore, RepoProducer } from "../repo/mod.js";
 import { certificatesFromStore, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
@@ -81,7 +81,7 @@ export function addLedgerCommands(program: Command): void {
       const prefixes = o.prefix?.map((p) => nameFromUri(p)) ?? await topPrefixes(store);
       const fw = Forwarder.create();
       using _producer = new RepoProducer(fw, store, prefixes);
-      await using listener = await TcpListener.listen({ fw, host: m[1]!, port: Number(m[2]) });
+      await using listener = await StreamListener.listen({ fw, host: m[1]!, port: Number(m[2]) });
       console.log(`serving ${await store.count()} packets under ${prefixes.map((p) => showName(p)).join(" ")} on tcp://${m[1]}:${listener.port}`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

@@ -10,14 +10,14 @@ import { type Command, Option } from "commander";
 
 import { ConsultationDag, ConsultationRecord, RecordKind, recordToFhir, writeRecord } from "../consultation/mod.js";
 import { consultationPrefix, hospitalPrefix, nameFromUri, showName, staffPrefix } from "../naming/mod.js";
-import { consultServicePrefix, IomtNode, initHospital, readNodeConfig } from "../node-process/mod.js";
+import { consultServicePrefix, initHome, initHospital, IomtNode, readNodeConfig } from "../node-process/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { certificatesFromStore, loadIdentity, openKeyChain, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
 /** `iomt node` and `iomt consult`. */
 export function addNodeCommands(program: Command): void {
   const node = program.command("node")
-    .description("run a hospital as a long-running process (docs/node.md); SIGINT or SIGTERM stops it cleanly")
+    .description("run a hospital, home gateway or router as a long-running process (docs/node.md); SIGINT or SIGTERM stops it cleanly")
     .option("--config <file>", "the node's configuration (JSON)")
     .passThroughOptions()
     .action(async (o: { config?: string }) => {
@@ -26,20 +26,35 @@ export function addNodeCommands(program: Command): void {
       }
       const config = await readNodeConfig(o.config);
       await using running = await IomtNode.start(config);
-      console.log(`node ${config.name} running: consortium ${config.consortium}, ${config.udpPeers.length} UDP peers${config.tcpListen ? `, TCP on ${config.tcpListen}` : ""}`);
+      console.log(`node running: ${running.describe()}`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
-      console.log(`node ${config.name} stopping: ${running.replica.dag.size} blocks, ${running.replica.dag.confirmed().length} confirmed`);
+      console.log(`node stopping: ${running.describe()}`);
     });
   node.command("init")
-    .description("create a hospital node's keys and write its trust anchor to <dataDir>/anchor.cert for the other members")
+    .description("make a node's keys: a hospital's anchor (written to <dataDir>/anchor.cert for the other members), or a home's gateway and device keys, issued by its hospital")
     .requiredOption("--config <file>", "the node's configuration (JSON)")
-    .action(async (o: { config: string }) => {
+    .option("--issuer <dir>", "role=home: the data directory of the hospital that issues the home's certificates")
+    .action(async (o: { config: string; issuer?: string }) => {
       const config = await readNodeConfig(o.config);
-      const { anchor } = await initHospital(config);
-      console.log(`node ${config.name}: trust anchor ${showName(anchor.cert.name)}`);
+      switch (config.role) {
+        case "hospital": {
+          const { anchor } = await initHospital(config);
+          console.log(`hospital ${config.name}: trust anchor ${showName(anchor.cert.name)}`);
+          break;
+        }
+        case "home":
+          if (!o.issuer) {
+            throw new Error(`home ${config.name}: --issuer <dir> is required: the data directory of hospital ${config.home.hospital}, which issues its certificates`);
+          }
+          await initHome(config, o.issuer);
+          console.log(`home ${config.name}: gateway and device keys for ${config.home.patients.map((p) => p.pid).join(", ")}, issued by ${config.home.hospital}`);
+          break;
+        case "router":
+          console.log(`router ${config.name}: nothing to initialise (a router keeps no keys)`);
+      }
     });
 
   const consult = program.command("consult").description("the consultation ledger");

@@ -67,6 +67,10 @@ export class UdpPeers implements AsyncDisposable {
     return new UdpPeers(socket, fw);
   }
 
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
   /** Add a peer's face, with routes toward it. */
   add(host: string, port: number, routes: readonly Name[]): FwFace {
     const transport = new UdpPeerTransport(this.socket, host, port);

@@ -1,1 +1,2 @@
 export * from "./reading-publisher.js";
+export * from "./patient-gateway.js";

@@ -1,6 +1,6 @@
 import { Data, type Name } from "@ndn/packet";
 
-import { ledgerBlockName } from "../naming/mod.js";
+import { expectName, KW, ledgerBlockName, ledgerPrefix, parseName, patientPrefix } from "../naming/mod.js";
 import type { LevelStore } from "../repo/mod.js";
 import type { Identity } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
@@ -20,13 +20,56 @@ export interface LedgerAppenderOptions {
   everyMs?: number;
   /** Called with each block once it is stored. */
   onBlock?: (block: Data, committed: readonly Name[]) => void;
+  /** Go on with a chain already in the store (after a restart): see {@link resumeLedger}. */
+  resume?: LedgerResume;
+}
+
+/** Where a stored chain left off. */
+export interface LedgerResume {
+  /** Height of the next block. */
+  height: number;
+  /** Full name of the newest stored block. */
+  prev: Name;
+  /** Readings stored but not yet committed: they go into the next block. */
+  waiting: Name[];
+}
+
+/**
+ * Where a patient's chain in `store` left off, or undefined if it has none: the next height, the
+ * newest block, and the readings stored that no block commits (a crash between storing a reading
+ * and committing it loses nothing).
+ */
+export async function resumeLedger(store: LevelStore, hospital: string, pid: string): Promise<LedgerResume | undefined> {
+  let newest: Data | undefined;
+  let newestHeight = -1;
+  const committed = new Set<string>();
+  for await (const data of store.listData(ledgerPrefix(hospital, pid))) {
+    const height = expectName(data.name, "ledger-block").height;
+    for (const n of LedgerBlock.fromContent(data.content).committed) {
+      committed.add(n.valueHex);
+    }
+    if (height > newestHeight) {
+      [newest, newestHeight] = [data, height];
+    }
+  }
+  if (!newest) {
+    return undefined;
+  }
+  const waiting: Name[] = [];
+  for await (const data of store.listData(patientPrefix(hospital, pid).append(KW.device))) {
+    const name = fullName(data);
+    if (parseName(data.name).kind === "reading" && !committed.has(name.valueHex)) {
+      waiting.push(name);
+    }
+  }
+  return { height: newestHeight + 1, prev: fullName(newest), waiting };
 }
 
 /**
  * The patient gateway's side of the medical-devices ledger: stores every reading in the home repo,
  * and commits the readings' full names in hash-linked blocks signed by the gateway, every N
  * readings or T seconds. Block 0 (genesis) commits nothing and binds the chain to the gateway's
- * certificate.
+ * certificate. With `resume`, it goes on with a stored chain instead.
  */
 export class LedgerAppender implements Disposable {
   private readonly waiting: Name[] = [];
@@ -37,7 +80,13 @@ export class LedgerAppender implements Disposable {
   private readonly report = reportFailure("ledger");
 
   constructor(private readonly opts: LedgerAppenderOptions) {
-    this.enqueue(() => this.commit([], fullName(opts.identity.cert.data)));
+    if (opts.resume) {
+      this.height = opts.resume.height;
+      this.prev = opts.resume.prev;
+      this.waiting.push(...opts.resume.waiting);
+    } else {
+      this.enqueue(() => this.commit([], fullName(opts.identity.cert.data)));
+    }
     this.timer = setInterval(() => {
       if (this.waiting.length > 0) {
         this.enqueue(() => this.commit(this.waiting.splice(0)));

@@ -1,10 +1,10 @@
 import { DoctorApp, type ReceivedAlarm } from "../doctor/mod.js";
-import { ReadingPublisher } from "../gateway/mod.js";
+import { PatientGateway, type ReadingPublisher } from "../gateway/mod.js";
 import { AlarmKind, LiveMonitor } from "../monitor/mod.js";
 import path from "node:path";
 
 import { CloudServer } from "../cloud/mod.js";
-import { LedgerAppender, LedgerReplicator } from "../ledger/mod.js";
+import { type LedgerAppender, LedgerReplicator } from "../ledger/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { StreamProducer } from "../streams/mod.js";
 import {
@@ -286,15 +286,9 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
       // The hospital issued the gateway's certificate: its repo keeps it, to verify the ledger.
       await repos.get(hospital)?.insert(gateway.cert.data);
       const devices = deviceKit(p.streams);
-      const fw = net.fw(home.name);
-      const publisher = use(new ReadingPublisher({ fw, hospital, pid: p.pid, devices, store: repo }));
-      const ledgerStream = use(new StreamProducer({ fw, prefix: ledgerPrefix(hospital, p.pid), fallback: (i) => repo.find(i) }));
-      const appender = use(new LedgerAppender({
-        hospital, pid: p.pid, identity: gateway, store: repo,
-        everyReadings: opts.ledger?.everyReadings, everyMs: opts.ledger?.everyMs,
-        onBlock: (block) => ledgerStream.publish(expectName(block.name, "ledger-block").height, block),
+      const gw = use(await PatientGateway.open({
+        fw: net.fw(home.name), hospital, pid: p.pid, devices, identity: gateway, store: repo, ledger: opts.ledger,
       }));
-      await repo.insert(gateway.cert.data);
       const physiology = new Physiology(seed, `${hospital}/${p.pid}`);
       for (const e of [...p.episodes, ...(script?.episodes.filter((x) => x.pid === p.pid).map((x) => x.episode) ?? [])]) {
         physiology.schedule(e);
@@ -306,11 +300,6 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
         certs.add(id.cert);
         await repo.insert(id.cert.data);
       }
-      // The gateway serves each reading at once, and keeps it in its repo and ledger.
-      const gatewayTakes = (r: SignedReading) => {
-        publisher.publish(r);
-        appender.add(r.data);
-      };
       const forger = forgerFor(home, p.forgeries, deviceIds);
       if (forger) {
         forgers.push(forger);
@@ -321,11 +310,11 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
           rateHz: Object.fromEntries(streams.map((s) => [s, p.rateHz])),
           identity: deviceIds.get(did)!,
           emit: forger ?
-            (r) => void forger.apply(r).then((f) => gatewayTakes(f)).catch(reportFailure(`forger at ${home.name}`)) :
-            (r) => gatewayTakes(r),
+            (r) => void forger.apply(r).then((f) => gw.take(f)).catch(reportFailure(`forger at ${home.name}`)) :
+            (r) => gw.take(r),
         }));
       }
-      patients.push({ pid: p.pid, hospital, home: home.name, streams: p.streams, rateHz: p.rateHz, publisher, appender });
+      patients.push({ pid: p.pid, hospital, home: home.name, streams: p.streams, rateHz: p.rateHz, publisher: gw.publisher, appender: gw.appender });
       net.announce(home.name, patientPrefix(hospital, p.pid));
     }
   }

@@ -30,6 +30,8 @@ export interface MedicalDeviceOptions {
   eventPollMs?: number;
   /** Where each signed reading goes (the gateway's publisher). */
   emit: (r: SignedReading) => void;
+  /** First sequence number per stream (after a restart: one past the newest stored). @defaultValue 0 */
+  firstSeq?: Partial<Record<StreamId, number>>;
 }
 
 /**
@@ -46,7 +48,7 @@ export class MedicalDevice implements Disposable {
   constructor(private readonly opts: MedicalDeviceOptions) {
     for (const stream of opts.streams) {
       const info = STREAMS[stream];
-      this.nextSeq.set(stream, 0);
+      this.nextSeq.set(stream, opts.firstSeq?.[stream] ?? 0);
       const report = reportFailure(`device ${opts.did} of ${opts.hospital}/${opts.pid}, ${stream}`);
       if (info.kind === "vital") {
         const hz = opts.rateHz?.[stream] ?? info.rateHz;

@@ -1,0 +1,101 @@
+import { rm } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+
+import type { Forwarder, FwFace } from "@ndn/fw";
+import { L3Face, StreamTransport } from "@ndn/l3face";
+import type { Name } from "@ndn/packet";
+
+import { LocalRib } from "./local-rib.js";
+
+export interface StreamListenerOptions {
+  fw: Forwarder;
+  /** Address to listen on (TCP). @defaultValue "127.0.0.1" */
+  host?: string;
+  /** TCP port; 0 picks a free one. @defaultValue 6363 (NDN's port) */
+  port?: number;
+  /** A Unix socket path to listen on instead of TCP. */
+  path?: string;
+  /** Routes installed toward each accepted peer (what the peer may be asked for). @defaultValue none */
+  routes?: readonly Name[];
+  /**
+   * Accept NFD prefix registration commands (`/localhost/nfd/rib/register|unregister`) from local
+   * peers (Unix socket, or TCP from a loopback address), as NFD does: a local application registers
+   * its prefixes here as it would with NFD. @defaultValue true
+   */
+  localRib?: boolean;
+}
+
+/**
+ * The listening side of NDN over TCP or a Unix socket, which @ndn/node-transport does not have:
+ * every accepted connection becomes an NDNts L3Face (NDNLPv2; malformed frames dropped and counted
+ * by L3Face) on the forwarder, and is removed when the peer goes.
+ */
+export class StreamListener implements AsyncDisposable {
+  private readonly faces = new Set<FwFace>();
+  private readonly rib?: LocalRib;
+  /** Frames peers sent that were not valid packets. */
+  public malformed = 0;
+
+  private constructor(private readonly server: Server, private readonly opts: StreamListenerOptions) {
+    this.rib = opts.localRib ?? true ? new LocalRib(opts.fw) : undefined;
+    server.on("connection", (socket) => this.accept(socket));
+  }
+
+  static async listen(opts: StreamListenerOptions): Promise<StreamListener> {
+    const server = createServer();
+    const listener = new StreamListener(server, opts);
+    if (opts.path !== undefined) {
+      await rm(opts.path, { force: true }); // a socket file left by a process that did not stop cleanly
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      const ready = () => {
+        server.off("error", reject);
+        resolve();
+      };
+      if (opts.path === undefined) {
+        server.listen(opts.port ?? 6363, opts.host ?? "127.0.0.1", ready);
+      } else {
+        server.listen(opts.path, ready);
+      }
+    });
+    return listener;
+  }
+
+  /** The TCP port it listens on (0 on a Unix socket). */
+  get port(): number {
+    const a = this.server.address();
+    return typeof a === "object" && a ? a.port : 0;
+  }
+
+  private accept(socket: Socket): void {
+    socket.setNoDelay(true);
+    const local = this.opts.path !== undefined || isLoopback(socket.remoteAddress);
+    const peer = this.opts.path === undefined ? `tcp://${socket.remoteAddress}:${socket.remotePort}` : `unix://${this.opts.path}`;
+    const l3 = new L3Face(new StreamTransport(socket, { describe: peer }), { describe: peer });
+    l3.addEventListener("rxerror", () => void ++this.malformed);
+    const face = local && this.rib ? this.rib.attach(l3) : this.opts.fw.addFace(l3);
+    for (const r of this.opts.routes ?? []) {
+      face.addRoute(r, false);
+    }
+    this.faces.add(face);
+    const drop = () => {
+      face.close();
+      this.faces.delete(face);
+    };
+    socket.once("close", drop);
+    socket.once("error", drop);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const f of this.faces) {
+      f.close();
+    }
+    this.rib?.[Symbol.dispose]();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function isLoopback(address = ""): boolean {
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}

@@ -1,0 +1,77 @@
+import path from "node:path";
+
+import type { Forwarder } from "@ndn/fw";
+import type { Name } from "@ndn/packet";
+
+import { Clinic, ConsultationReplica } from "../consultation/mod.js";
+import { LedgerReplicator } from "../ledger/mod.js";
+import { consultationPrefix, hospitalPrefix } from "../naming/mod.js";
+import { LevelStore } from "../repo/mod.js";
+import { CertificateServer, certificatesKeptIn, fetchCertificateOverNdn, TrustVerifier } from "../trust/mod.js";
+import type { NodeConfig } from "./config.js";
+import { ConsultService } from "./consult-service.js";
+import { initHospital, memberAnchors } from "./provision.js";
+
+/**
+ * A hospital's applications on its node: its certificates served; the consultation ledger
+ * (replica, clinic writing records, the consult service for the CLI); and the replicas of its
+ * patients' medical-devices ledgers, fetched from their home gateways. All in its LevelDB repo.
+ */
+export class HospitalRole implements AsyncDisposable {
+  private constructor(
+    readonly replica: ConsultationReplica,
+    readonly replicator: LedgerReplicator,
+    /** Prefixes this node serves (registered with a local NFD). */
+    readonly prefixes: Name[],
+    private readonly store: LevelStore,
+    private readonly closers: Disposable[],
+  ) {}
+
+  /** @param repoDir - the repo's folder. @defaultValue `<dataDir>/repo` */
+  static async start(fw: Forwarder, config: NodeConfig & { role: "hospital" }, repoDir = path.join(config.dataDir, "repo")): Promise<HospitalRole> {
+    const { name, hospital: h } = config;
+    const { anchor, registrar, doctor } = await initHospital(config);
+    const others = await memberAnchors(h);
+    const certs = new CertificateServer(fw);
+    for (const id of [anchor, registrar, doctor]) {
+      certs.add(id.cert);
+    }
+    const store = await LevelStore.open(repoDir);
+    // The repo keeps every certificate the ledgers need, so a copy can be verified offline.
+    await store.insert(anchor.cert.data, registrar.cert.data, doctor.cert.data);
+    const fetchCertificate = certificatesKeptIn(store, fetchCertificateOverNdn(fw));
+    const verifier = new TrustVerifier({ anchors: [anchor.cert, ...others], fetchCertificate });
+    const replica = await ConsultationReplica.create({
+      fw, consortium: h.consortium, hospital: name, members: h.members, registrar, store, verifier,
+    });
+    const clinic = new Clinic({
+      hospital: name, consortium: h.consortium, replica, doctors: [doctor],
+      writeEveryMs: h.writeEveryMs, writeForMs: h.writeForMs, commitEveryMs: h.commitEveryMs,
+    });
+    const service = new ConsultService(fw, name, replica, clinic, verifier);
+    // Patients' ledgers are verified against this hospital's anchor only: it issued their gateways.
+    const replicator = new LedgerReplicator({
+      fw, hospital: name, patients: h.patients, store,
+      verifier: new TrustVerifier({ anchors: [anchor.cert], fetchCertificate }),
+    });
+    const prefixes = [hospitalPrefix(name), consultationPrefix(h.consortium, name), consultationPrefix(h.consortium)];
+    // Closed in this order: nothing new is written, then the ledgers stop, then what serves them.
+    return new HospitalRole(replica, replicator, prefixes, store, [service, clinic, replicator, replica, certs]);
+  }
+
+  describe(): string {
+    return `${this.replica.dag.size} consultation blocks, ${this.replica.dag.confirmed().length} confirmed; ` +
+      `${[...this.replicator.perPatient.values()].reduce((n, p) => n + p.blocks, 0)} ledger blocks replicated`;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    const [service, clinic, ...rest] = this.closers;
+    service![Symbol.dispose]();
+    clinic![Symbol.dispose]();
+    await this.replica.settled();
+    for (const c of rest) {
+      c[Symbol.dispose]();
+    }
+    await this.store[Symbol.asyncDispose]();
+  }
+}

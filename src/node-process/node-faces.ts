@@ -1,0 +1,58 @@
+import type { Forwarder } from "@ndn/fw";
+import type { Name } from "@ndn/packet";
+
+import { NfdFace, StreamListener, TcpPeer, UdpPeers } from "../faces/mod.js";
+import { nameFromUri } from "../naming/mod.js";
+import type { FacesConfig } from "./config.js";
+
+/** Every face a node's config asks for: UDP peers, TCP peers, listeners, a local NFD. */
+export class NodeFaces implements AsyncDisposable {
+  private constructor(
+    readonly udp: UdpPeers | undefined,
+    readonly tcpPeers: TcpPeer[],
+    readonly listeners: StreamListener[],
+    readonly nfd: NfdFace | undefined,
+  ) {}
+
+  /** @param ownPrefixes - what this node serves: registered with the local NFD, if there is one. */
+  static async open(fw: Forwarder, config: FacesConfig, ownPrefixes: readonly Name[]): Promise<NodeFaces> {
+    const routes = (list: readonly string[]) => list.map((r) => nameFromUri(r));
+    const udp = config.udpListen === undefined ? undefined : await UdpPeers.bind(fw, config.udpListen);
+    for (const p of config.udpPeers) {
+      udp!.add(p.host, p.port, routes(p.routes));
+    }
+    const tcpPeers = config.tcpPeers.map((p) => new TcpPeer({ fw, host: p.host, port: p.port, routes: routes(p.routes) }));
+    const listeners: StreamListener[] = [];
+    if (config.tcpListen !== undefined) {
+      listeners.push(await StreamListener.listen({ fw, port: config.tcpListen }));
+    }
+    if (config.unixListen !== undefined) {
+      listeners.push(await StreamListener.listen({ fw, path: config.unixListen }));
+    }
+    const nfd = config.nfd && await NfdFace.connect({ fw, ...config.nfd, routes: routes(config.nfd.routes), register: ownPrefixes }).catch((err: Error) => {
+      throw new Error(`cannot reach NFD at ${config.nfd!.unix ?? `${config.nfd!.tcp!.host}:${config.nfd!.tcp!.port}`}: ${err.message}`);
+    });
+    return new NodeFaces(udp, tcpPeers, listeners, nfd);
+  }
+
+  describe(): string {
+    const parts = [
+      this.udp && `${this.udp.peerCount} UDP peers`,
+      this.tcpPeers.length > 0 && `${this.tcpPeers.length} TCP peers`,
+      this.listeners.length > 0 && `${this.listeners.length} listener(s)`,
+      this.nfd && "NFD",
+    ];
+    return parts.filter(Boolean).join(", ") || "no faces";
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.nfd?.[Symbol.dispose]();
+    for (const p of this.tcpPeers) {
+      p[Symbol.dispose]();
+    }
+    for (const l of this.listeners) {
+      await l[Symbol.asyncDispose]();
+    }
+    await this.udp?.[Symbol.asyncDispose]();
+  }
+}
