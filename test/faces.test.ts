@@ -11,7 +11,7 @@ import { TcpTransport } from "@ndn/node-transport";
 import { Data, Interest, Name } from "@ndn/packet";
 import { expect, test } from "vitest";
 
-import { NfdFace, StreamListener, TcpPeer } from "../src/faces/mod.js";
+import { NfdFace, StreamListener, tcpPeer } from "../src/faces/mod.js";
 import { LevelStore, RepoProducer } from "../src/repo/mod.js";
 
 test("a TCP listener on loopback serves a repo; malformed frames are dropped and counted, the face lives on", async () => {
@@ -70,7 +70,7 @@ test("a TCP peer connects once the other side is up, and again after it restarts
   using _p = new RepoProducer(server, LevelStore.memory(), []);
   const port = 24_500;
   const client = Forwarder.create();
-  using peer = new TcpPeer({ fw: client, host: "127.0.0.1", port, routes: [new Name("/lab")], minRetryMs: 50, maxRetryMs: 200 });
+  using peer = tcpPeer({ fw: client, host: "127.0.0.1", port, routes: [new Name("/lab")], minRetryMs: 50, maxRetryMs: 200 });
   await new Promise((r) => setTimeout(r, 300)); // nobody listens yet: it keeps trying
   expect(peer.connected).toBe(false);
   const serve = (n: number) => produce("/lab", async (i) => new Data(i.name, Uint8Array.of(n)), { fw: server });
@@ -91,13 +91,16 @@ test.each(["tcp", "unix"] as const)("a node registers its prefixes with a local 
   // The "NFD" is our own listener's LocalRib: the same commands, the same replies.
   const nfd = Forwarder.create();
   const socket = path.join(await mkdtemp(path.join(tmpdir(), "iomt-nfd-")), "nfd.sock");
-  await using listener = await StreamListener.listen(kind === "tcp" ? { fw: nfd, port: 0 } : { fw: nfd, path: socket });
+  const port = kind === "tcp" ? 24_501 : 0;
   const node = Forwarder.create();
   using _p = produce("/h1/service", async (i) => new Data(i.name, Uint8Array.of(9)), { fw: node, announcement: false });
-  using nfdFace = await NfdFace.connect({
-    fw: node, ...(kind === "tcp" ? { tcp: { host: "127.0.0.1", port: listener.port } } : { unix: socket }),
+  // The node starts first: its face to "NFD" connects once NFD is there.
+  using _nfdFace = new NfdFace({
+    fw: node, ...(kind === "tcp" ? { tcp: { host: "127.0.0.1", port } } : { unix: socket }),
     register: [new Name("/h1/service")], routes: [],
   });
+  await new Promise((r) => setTimeout(r, 300));
+  await using _listener = await StreamListener.listen(kind === "tcp" ? { fw: nfd, port } : { fw: nfd, path: socket });
   // An application at the "NFD" reaches the node through the registered route.
   const data = await retryConsume(nfd, new Interest("/h1/service/x", Interest.Lifetime(500)));
   expect([...data.content]).toEqual([9]);

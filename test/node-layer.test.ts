@@ -70,6 +70,32 @@ test("equal Interests from two consumers are aggregated: one goes upstream, both
   }
 });
 
+test("an aggregated Interest nobody answers times out for its consumer, as the first one does", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const n = chain({ csCapacity: 0 });
+  const results: boolean[] = [];
+  setTimeout(async () => results.push(await n.get("/nowhere/x")), 0); // no route: never answered
+  setTimeout(async () => results.push(await n.get("/nowhere/x")), 1);
+  await clock.advance(3000);
+  expect(results).toEqual([false, false]);
+  expect(n.consumer.counters.aggregated).toBe(1);
+  n.close();
+});
+
+test("a consumer's retransmission is not taken for a loop (it sends the same Interest object again)", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const node = new NodeForwarder();
+  let asked = 0;
+  using _p = produce("/q", async (i) => ++asked === 1 ? undefined : new Data(i.name), { fw: node.fw });
+  let got: string | undefined;
+  setTimeout(() => void consume(new Interest("/q/1", Interest.Lifetime(300)), { fw: node.fw, retx: 2 }).then((d) => (got = d.name.toString()), (err: Error) => (got = err.message)), 0);
+  await clock.advance(2000);
+  expect(got).toBe("/8=q/8=1");
+  expect(asked).toBe(2);
+  expect(node.counters.loops).toBe(0);
+  node.close();
+});
+
 test("with caching off, nothing is cached", async () => {
   using clock = new VirtualClock({ epoch: 0 }).install();
   const n = chain({ csCapacity: 0 });

@@ -49,6 +49,7 @@ export class ConsultationReplica implements Disposable {
   private readonly dagServer: Producer;
   private readonly face: ConsumerFace;
   private queue: Promise<void> = Promise.resolve();
+  private stopping = false;
   readonly counters = { fetched: 0, rejected: 0, syncRejected: 0 };
 
   private constructor(private readonly opts: ConsultationReplicaOptions, private readonly svs: SvSync, private readonly own: SyncNode,
@@ -60,7 +61,7 @@ export class ConsultationReplica implements Disposable {
     });
     const newest = dag.newest(opts.hospital);
     if (newest) {
-      this.producer.publish(newest.height, newest.data);
+      this.producer.resume(newest.height, newest.data);
       own.seqNum = newest.height + 1;
     }
     this.dagServer = produce(consultationDagPrefix(opts.consortium, opts.hospital), async (interest) => this.dag.get(interest.name), {
@@ -121,6 +122,9 @@ export class ConsultationReplica implements Disposable {
       return;
     }
     for (const seq of update.seqNums()) {
+      if (this.stopping) {
+        return;
+      }
       const name = consultationBlockName(this.opts.consortium, hospital, seq - 1);
       const data = await this.face.fetch(new Interest(name, Interest.Lifetime(2000)), 4);
       if (data) {
@@ -144,7 +148,9 @@ export class ConsultationReplica implements Disposable {
       }
       const r = this.dag.add(data);
       if (r.status === "accepted" || r.status === "equivocation" || r.status === "pending") {
-        await this.opts.store?.insert(data); // evidence and waiting blocks too: a restart rebuilds the same DAG
+        // Evidence and waiting blocks too, so a restart rebuilds the same DAG; by full name, so
+        // that two versions of an equivocated block are both kept.
+        await this.opts.store?.insertVersions(data);
       }
       if (r.status === "accepted") {
         this.opts.onBlock?.(data);
@@ -153,7 +159,7 @@ export class ConsultationReplica implements Disposable {
         continue;
       }
       for (const parent of r.missing) {
-        if (fetches++ >= (this.opts.maxParentFetches ?? 64)) {
+        if (this.stopping || fetches++ >= (this.opts.maxParentFetches ?? 64)) {
           return; // the rest waits for sync updates to bring it
         }
         const got = await this.fetchParent(parent, from);
@@ -169,8 +175,9 @@ export class ConsultationReplica implements Disposable {
     return this.face.fetch(interest, 2);
   }
 
-  /** Resolves once every announced block has been processed. */
-  settled(): Promise<void> {
+  /** Stop fetching: resolves once the block in hand is stored (what is left, a restart fetches). */
+  stopFetching(): Promise<void> {
+    this.stopping = true;
     return this.queue;
   }
 

@@ -1,5 +1,5 @@
 export * from "./local-rib.js";
 export * from "./nfd-face.js";
 export * from "./stream-listener.js";
-export * from "./tcp-peers.js";
+export * from "./stream-peer.js";
 export * from "./udp-peers.js";

@@ -1,10 +1,10 @@
 import type { Forwarder, FwFace, FwPacket } from "@ndn/fw";
-import { L3Face } from "@ndn/l3face";
-import { enableNfdPrefixReg, localhostPrefix, type NfdPrefixReg } from "@ndn/nfdmgmt";
+import { enableNfdPrefixReg, localhostPrefix } from "@ndn/nfdmgmt";
 import { TcpTransport, UnixTransport } from "@ndn/node-transport";
 import type { Name } from "@ndn/packet";
 
 import { AsyncQueue } from "../util/async-queue.js";
+import { StreamPeer } from "./stream-peer.js";
 
 export interface NfdFaceOptions {
   fw: Forwarder;
@@ -22,34 +22,40 @@ export interface NfdFaceOptions {
 
 /**
  * A face to the local NFD, with this node's prefixes registered through NFD's management
- * protocol (@ndn/nfdmgmt): Interests NFD receives for them come here. L3Face reconnects a dropped
- * connection, and the registrations are made again when it is back.
+ * protocol (@ndn/nfdmgmt): Interests NFD receives for them come here. NFD may start after this
+ * node, or restart: the face connects whenever NFD is there, and registers again each time.
  */
 export class NfdFace implements Disposable {
-  private constructor(readonly face: FwFace, private readonly reg: NfdPrefixReg, private readonly announcer: FwFace,
-      private readonly idle: AsyncQueue<FwPacket>) {}
+  private readonly peer: StreamPeer;
+  private readonly announcer: FwFace;
+  private readonly idle = new AsyncQueue<FwPacket>();
 
-  static async connect(opts: NfdFaceOptions): Promise<NfdFace> {
-    const transport = opts.unix === undefined ? await TcpTransport.connect(opts.tcp!.host, opts.tcp!.port) : await UnixTransport.connect(opts.unix);
-    const face = opts.fw.addFace(new L3Face(transport, { describe: `nfd ${transport}` }), { local: true });
-    for (const r of [localhostPrefix, ...opts.routes]) {
-      face.addRoute(r, false);
-    }
-    const reg = enableNfdPrefixReg(face, { refreshInterval: opts.refreshMs });
+  constructor(opts: NfdFaceOptions) {
     // What is announced is registered. Faces to other forwarders do not announce (L3Face), so a
     // face that carries no packets announces this node's own prefixes, and nothing else.
-    const idle = new AsyncQueue<FwPacket>();
-    const announcer = opts.fw.addFace({ rx: idle, tx: () => undefined }, { describe: "own prefixes", advertiseFrom: true });
+    this.announcer = opts.fw.addFace({ rx: this.idle, tx: () => undefined }, { describe: "own prefixes", advertiseFrom: true });
     for (const p of opts.register) {
-      announcer.addAnnouncement(p);
+      this.announcer.addAnnouncement(p);
     }
-    return new NfdFace(face, reg, announcer, idle);
+    const { unix, tcp } = opts;
+    this.peer = new StreamPeer({
+      fw: opts.fw,
+      describe: unix === undefined ? `nfd tcp://${tcp!.host}:${tcp!.port}` : `nfd unix://${unix}`,
+      connect: () => unix === undefined ? TcpTransport.connect(tcp!.host, tcp!.port, { connectTimeout: 2000 }) : UnixTransport.connect(unix),
+      routes: [localhostPrefix, ...opts.routes],
+      attributes: { local: true },
+      // Registration lasts as long as the face: a new connection registers everything again.
+      onFace: (face) => void enableNfdPrefixReg(face, { refreshInterval: opts.refreshMs }),
+    });
+  }
+
+  get connected(): boolean {
+    return this.peer.connected;
   }
 
   [Symbol.dispose](): void {
-    this.reg.disable();
+    this.peer[Symbol.dispose]();
     this.idle.close();
     this.announcer.close();
-    this.face.close();
   }
 }

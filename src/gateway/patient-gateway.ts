@@ -1,7 +1,8 @@
 import type { Forwarder } from "@ndn/fw";
+import { type Data, ImplicitDigest } from "@ndn/packet";
 
 import { expectName, ledgerPrefix, parseName, patientPrefix, type StreamId } from "../naming/mod.js";
-import { LedgerAppender, resumeLedger } from "../ledger/mod.js";
+import { LedgerAppender, type LedgerResume, resumeLedger } from "../ledger/mod.js";
 import type { LevelStore } from "../repo/mod.js";
 import type { SignedReading } from "../sensors/mod.js";
 import { StreamProducer } from "../streams/mod.js";
@@ -32,7 +33,7 @@ export class PatientGateway implements Disposable {
   readonly appender: LedgerAppender;
   private readonly ledgerStream: StreamProducer;
 
-  private constructor(opts: PatientGatewayOptions, resume: Awaited<ReturnType<typeof resumeLedger>>) {
+  private constructor(opts: PatientGatewayOptions, resume: LedgerResume | undefined, newestBlock: Data | undefined) {
     const { fw, hospital, pid, store } = opts;
     this.publisher = new ReadingPublisher({ fw, hospital, pid, devices: opts.devices, store });
     this.ledgerStream = new StreamProducer({ fw, prefix: ledgerPrefix(hospital, pid), fallback: (i) => store.find(i) });
@@ -41,12 +42,16 @@ export class PatientGateway implements Disposable {
       everyReadings: opts.ledger?.everyReadings, everyMs: opts.ledger?.everyMs,
       onBlock: (block) => this.ledgerStream.publish(expectName(block.name, "ledger-block").height, block),
     });
+    if (resume && newestBlock) {
+      this.ledgerStream.resume(resume.height - 1, newestBlock);
+    }
   }
 
   /** Start serving a patient; with a stored chain, its ledger goes on from it. */
   static async open(opts: PatientGatewayOptions): Promise<PatientGateway> {
     await opts.store.insert(opts.identity.cert.data);
-    return new PatientGateway(opts, await resumeLedger(opts.store, opts.hospital, opts.pid));
+    const resume = await resumeLedger(opts.store, opts.hospital, opts.pid);
+    return new PatientGateway(opts, resume, resume && await opts.store.get(ImplicitDigest.strip(resume.prev)));
   }
 
   /** A device's signed reading: served, stored and queued for the ledger. */

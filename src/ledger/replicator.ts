@@ -55,7 +55,9 @@ export class LedgerReplicator implements Disposable {
         face: this.face,
         prefix: ledgerPrefix(opts.hospital, pid),
         window: 2,
-        lifetimeMs: 30_000,
+        // Short enough that an Interest lost while the gateway is unreachable (not up yet, or on
+        // the far side of an outage) is soon asked again; the gateway holds it until the next block.
+        lifetimeMs: 4000,
         // Blocks of one chain are stored in order, one after another.
         onData: (block) => {
           this.queue = this.queue.then(() => this.replicate(pid, block)).catch(report);
@@ -107,6 +109,12 @@ export class LedgerReplicator implements Disposable {
       return undefined;
     }
     return data;
+  }
+
+  /** Stop following, and resolve once the block in hand is stored. */
+  async stop(): Promise<void> {
+    this[Symbol.dispose]();
+    await this.queue;
   }
 
   [Symbol.dispose](): void {

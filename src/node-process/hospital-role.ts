@@ -24,7 +24,9 @@ export class HospitalRole implements AsyncDisposable {
     /** Prefixes this node serves (registered with a local NFD). */
     readonly prefixes: Name[],
     private readonly store: LevelStore,
-    private readonly closers: Disposable[],
+    /** What writes: closed first. */
+    private readonly writers: Disposable[],
+    private readonly certs: CertificateServer,
   ) {}
 
   /** @param repoDir - the repo's folder. @defaultValue `<dataDir>/repo` */
@@ -55,8 +57,7 @@ export class HospitalRole implements AsyncDisposable {
       verifier: new TrustVerifier({ anchors: [anchor.cert], fetchCertificate }),
     });
     const prefixes = [hospitalPrefix(name), consultationPrefix(h.consortium, name), consultationPrefix(h.consortium)];
-    // Closed in this order: nothing new is written, then the ledgers stop, then what serves them.
-    return new HospitalRole(replica, replicator, prefixes, store, [service, clinic, replicator, replica, certs]);
+    return new HospitalRole(replica, replicator, prefixes, store, [service, clinic], certs);
   }
 
   describe(): string {
@@ -64,14 +65,14 @@ export class HospitalRole implements AsyncDisposable {
       `${[...this.replicator.perPatient.values()].reduce((n, p) => n + p.blocks, 0)} ledger blocks replicated`;
   }
 
+  /** Nothing new is written; the ledgers finish the block in hand; then the repo closes. */
   async [Symbol.asyncDispose](): Promise<void> {
-    const [service, clinic, ...rest] = this.closers;
-    service![Symbol.dispose]();
-    clinic![Symbol.dispose]();
-    await this.replica.settled();
-    for (const c of rest) {
-      c[Symbol.dispose]();
+    for (const w of this.writers) {
+      w[Symbol.dispose]();
     }
+    await Promise.all([this.replica.stopFetching(), this.replicator.stop()]);
+    this.replica[Symbol.dispose]();
+    this.certs[Symbol.dispose]();
     await this.store[Symbol.asyncDispose]();
   }
 }

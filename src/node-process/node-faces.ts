@@ -1,7 +1,7 @@
 import type { Forwarder } from "@ndn/fw";
 import type { Name } from "@ndn/packet";
 
-import { NfdFace, StreamListener, TcpPeer, UdpPeers } from "../faces/mod.js";
+import { NfdFace, StreamListener, type StreamPeer, tcpPeer, UdpPeers } from "../faces/mod.js";
 import { nameFromUri } from "../naming/mod.js";
 import type { FacesConfig } from "./config.js";
 
@@ -9,7 +9,7 @@ import type { FacesConfig } from "./config.js";
 export class NodeFaces implements AsyncDisposable {
   private constructor(
     readonly udp: UdpPeers | undefined,
-    readonly tcpPeers: TcpPeer[],
+    readonly tcpPeers: StreamPeer[],
     readonly listeners: StreamListener[],
     readonly nfd: NfdFace | undefined,
   ) {}
@@ -21,7 +21,7 @@ export class NodeFaces implements AsyncDisposable {
     for (const p of config.udpPeers) {
       udp!.add(p.host, p.port, routes(p.routes));
     }
-    const tcpPeers = config.tcpPeers.map((p) => new TcpPeer({ fw, host: p.host, port: p.port, routes: routes(p.routes) }));
+    const tcpPeers = config.tcpPeers.map((p) => tcpPeer({ fw, host: p.host, port: p.port, routes: routes(p.routes) }));
     const listeners: StreamListener[] = [];
     if (config.tcpListen !== undefined) {
       listeners.push(await StreamListener.listen({ fw, port: config.tcpListen }));
@@ -29,9 +29,7 @@ export class NodeFaces implements AsyncDisposable {
     if (config.unixListen !== undefined) {
       listeners.push(await StreamListener.listen({ fw, path: config.unixListen }));
     }
-    const nfd = config.nfd && await NfdFace.connect({ fw, ...config.nfd, routes: routes(config.nfd.routes), register: ownPrefixes }).catch((err: Error) => {
-      throw new Error(`cannot reach NFD at ${config.nfd!.unix ?? `${config.nfd!.tcp!.host}:${config.nfd!.tcp!.port}`}: ${err.message}`);
-    });
+    const nfd = config.nfd && new NfdFace({ fw, ...config.nfd, routes: routes(config.nfd.routes), register: ownPrefixes });
     return new NodeFaces(udp, tcpPeers, listeners, nfd);
   }
 

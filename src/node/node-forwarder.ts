@@ -1,4 +1,4 @@
-import { Forwarder, type FwFace, FwPacket } from "@ndn/fw";
+import { Forwarder, type FwFace, FwPacket, RejectInterest } from "@ndn/fw";
 import { Data, Interest } from "@ndn/packet";
 
 import { AsyncQueue } from "../util/async-queue.js";
@@ -31,6 +31,8 @@ export interface NodeLayerCounters {
 interface Downstream {
   out: AsyncQueue<FwPacket>;
   token: unknown;
+  /** Rejects the Interest when its lifetime ends unanswered, as the forwarder's PIT would. */
+  expiry: ReturnType<typeof setTimeout>;
 }
 
 interface PendingEntry {
@@ -122,8 +124,12 @@ export class NodeForwarder {
       if (!FwPacket.isEncodable(pkt)) {
         yield pkt; // cancellations and rejections pass untouched
       } else if (pkt.l3 instanceof Interest) {
-        if (this.admitInterest(pkt.l3, pkt.token, out)) {
-          yield pkt;
+        // Like NFD, give an Interest its nonce on entering (copies sent on several faces share it);
+        // on a copy, since a local consumer sends the same object again to retransmit.
+        const interest = pkt.l3.nonce === undefined ? withNonce(pkt.l3) : pkt.l3;
+        const admitted = interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token);
+        if (this.admitInterest(interest, pkt.token, out)) {
+          yield admitted;
         }
       } else {
         if (pkt.l3 instanceof Data) {
@@ -137,8 +143,6 @@ export class NodeForwarder {
   /** @returns whether the Interest goes on to the forwarder. */
   private admitInterest(interest: Interest, token: unknown, out: AsyncQueue<FwPacket>): boolean {
     const now = Date.now();
-    // Like NFD, give an Interest its nonce on entering: copies sent on several faces share it.
-    interest.nonce ??= Interest.generateNonce();
     if (this.nonceGuard) {
       const key = `${interest.name.valueHex}:${interest.nonce}`;
       const seen = this.seenNonces.get(key);
@@ -163,7 +167,15 @@ export class NodeForwarder {
       e.interest.mustBeFresh === interest.mustBeFresh);
     if (same) {
       ++this.counters_.aggregated;
-      same.more.push({ out, token });
+      // The forwarder never sees this Interest, so its consumer learns of the timeout from here.
+      const expiry = setTimeout(() => {
+        const at = same.more.findIndex((d) => d.token === token && d.out === out);
+        if (at >= 0) {
+          same.more.splice(at, 1);
+        }
+        out.push(new RejectInterest("expire", interest, token));
+      }, interest.lifetime);
+      same.more.push({ out, token, expiry });
       return false;
     }
     list.push({ interest, expires: now + interest.lifetime, more: [] });
@@ -191,6 +203,7 @@ export class NodeForwarder {
         const satisfied = (len === data.name.length || e.interest.canBePrefix) && (!e.interest.mustBeFresh || data.freshnessPeriod > 0);
         if (satisfied) {
           for (const d of e.more) {
+            clearTimeout(d.expiry);
             ++this.counters_.aggregatedData;
             d.out.push(FwPacket.create(data, d.token));
           }
@@ -241,4 +254,10 @@ function countPrefixEntries(list: readonly PendingEntry[]): number {
     n += e.interest.canBePrefix ? 1 : 0;
   }
   return n;
+}
+
+function withNonce(interest: Interest): Interest {
+  const copy = new Interest(interest);
+  copy.nonce = Interest.generateNonce();
+  return copy;
 }

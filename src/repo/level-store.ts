@@ -88,6 +88,19 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
     }
   }
 
+  /**
+   * Insert packets keyed by their full names (implicit digest included), in one batch: packets of
+   * one name with different contents are all kept, side by side under that name. For evidence,
+   * such as two blocks a ledger member signed for one position; `get` by the plain name does not
+   * see them, `find` with CanBePrefix and `listData` do.
+   */
+  async insertVersions(...pkts: readonly Data[]): Promise<void> {
+    const ops = await Promise.all(pkts.map(async (data) => ({ type: "put" as const, key: (await data.computeFullName()).value, value: Encoder.encode(data) })));
+    if (ops.length > 0) {
+      await this.db.batch(ops, { sync: this.opts.sync ?? false } as never);
+    }
+  }
+
   async delete(...names: readonly Name[]): Promise<void> {
     await this.db.batch(names.map((n) => ({ type: "del" as const, key: n.value })));
   }

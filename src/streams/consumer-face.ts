@@ -20,6 +20,7 @@ export class ConsumerFace implements Disposable {
   private readonly pending = new Map<number, Pending>();
   private nextToken = 1;
   private readonly face: FwFace;
+  private closed = false;
 
   constructor(fw: Forwarder, describe = "consumer") {
     this.face = fw.addFace({
@@ -41,6 +42,9 @@ export class ConsumerFace implements Disposable {
 
   /** Express an Interest; resolves with its Data, rejects when its lifetime ends first. */
   express(interest: Interest): Promise<Data> {
+    if (this.closed) {
+      return Promise.reject(new Error("consumer face closed"));
+    }
     const token = this.nextToken++;
     return new Promise<Data>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -54,7 +58,7 @@ export class ConsumerFace implements Disposable {
 
   /** Express an Interest, again on timeout, up to `attempts` times; undefined if none is answered. */
   async fetch(interest: Interest, attempts: number): Promise<Data | undefined> {
-    for (let i = 0; i < attempts; ++i) {
+    for (let i = 0; i < attempts && !this.closed; ++i) {
       try {
         return await this.express(i === 0 ? interest : retransmission(interest));
       } catch {
@@ -65,6 +69,7 @@ export class ConsumerFace implements Disposable {
   }
 
   [Symbol.dispose](): void {
+    this.closed = true;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(new Error("consumer face closed"));

@@ -36,6 +36,8 @@ export class StreamProducer implements Disposable {
   private readonly maxAhead: number;
   private readonly maxWaitMs: number;
   private newest = -1;
+  /** Sequence numbers below this were published before a restart: the repo (fallback) has them. */
+  private resumedAt = -1;
 
   constructor(private readonly opts: StreamProducerOptions) {
     this.bufferSize = opts.bufferSize ?? 600;
@@ -69,6 +71,12 @@ export class StreamProducer implements Disposable {
     this.waiting.delete(seq);
   }
 
+  /** Go on with a stream after a restart, from its newest stored packet; older ones are the fallback's. */
+  resume(seq: number, data: Data): void {
+    this.resumedAt = seq;
+    this.publish(seq, data);
+  }
+
   private async answer(interest: Interest): Promise<Data | undefined> {
     const depth = this.opts.prefix.length;
     if (interest.name.length === depth) {
@@ -83,8 +91,8 @@ export class StreamProducer implements Disposable {
     if (have) {
       return have;
     }
-    if (seq <= this.newest - this.bufferSize) {
-      return this.opts.fallback?.(interest); // older than the buffer: the repo may have it
+    if (seq <= this.newest - this.bufferSize || seq < this.resumedAt) {
+      return this.opts.fallback?.(interest); // older than the buffer, or than this run: the repo may have it
     }
     if (seq > this.newest + this.maxAhead) {
       return undefined; // too far ahead to hold

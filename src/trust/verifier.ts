@@ -1,10 +1,10 @@
-import { consume } from "@ndn/endpoint";
 import type { Forwarder } from "@ndn/fw";
 import { Certificate, CertNaming, createVerifier } from "@ndn/keychain";
 import { type Data, Interest, type Name, type Verifier } from "@ndn/packet";
 import type { DataStore as S } from "@ndn/repo-api";
 
 import { showName } from "../naming/mod.js";
+import { ConsumerFace } from "../streams/consumer-face.js";
 import { policyViolation } from "./policy.js";
 
 /** Why a packet was not trusted. */
@@ -259,7 +259,16 @@ export class TrustVerifier implements Verifier {
  * CanBePrefix, retransmitted on timeout.
  */
 export function fetchCertificateOverNdn(fw: Forwarder, { retx = 2, lifetime = 2000 } = {}): CertificateFetcher {
-  return (name) => consume(new Interest(name, Interest.CanBePrefix, Interest.Lifetime(lifetime)), { fw, retx, describe: "cert-fetch" });
+  // Our own face and timers: a fetch ends after its attempts, whatever the forwarder does with them.
+  let face: ConsumerFace | undefined;
+  return async (name) => {
+    face ??= new ConsumerFace(fw, "cert-fetch");
+    const data = await face.fetch(new Interest(name, Interest.CanBePrefix, Interest.Lifetime(lifetime)), 1 + retx);
+    if (!data) {
+      throw new Error(`no answer after ${1 + retx} Interests`);
+    }
+    return data;
+  };
 }
 
 /** Certificates from a store (a repo keeps the certificates of its chains). */

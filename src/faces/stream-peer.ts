@@ -1,14 +1,19 @@
 import type { Forwarder, FwFace } from "@ndn/fw";
-import { L3Face } from "@ndn/l3face";
+import { L3Face, type Transport } from "@ndn/l3face";
 import { TcpTransport } from "@ndn/node-transport";
 import type { Name } from "@ndn/packet";
 
-export interface TcpPeerOptions {
+export interface StreamPeerOptions {
   fw: Forwarder;
-  host: string;
-  port: number;
+  /** Open a connection (rejects when the other side is not there). */
+  connect: () => Promise<Transport>;
+  describe: string;
   /** Prefixes routed to the peer. */
   routes: readonly Name[];
+  /** Face attributes. @defaultValue none */
+  attributes?: FwFace.Attributes;
+  /** Called with each new face, once connected. */
+  onFace?: (face: FwFace) => void;
   /** First wait before connecting again, ms; it doubles up to `maxRetryMs`. @defaultValue 100 */
   minRetryMs?: number;
   /** @defaultValue 5000 */
@@ -16,18 +21,20 @@ export interface TcpPeerOptions {
 }
 
 /**
- * NDN over TCP to a peer that may not be up yet, or may go away: connects, and connects again
- * (100 ms, doubling to 5 s) for as long as it lives. While connected, L3Face itself reopens a
- * dropped connection; if the face closes for good, this starts over.
+ * A stream face (TCP, Unix) to a peer that may not be up yet, or may go away: connects, and
+ * connects again (100 ms, doubling to 5 s) for as long as it lives. While connected, L3Face itself
+ * reopens a dropped connection; if the face closes for good, this starts over.
  */
-export class TcpPeer implements Disposable {
+export class StreamPeer implements Disposable {
   private face?: FwFace;
   private closed = false;
   private retry?: NodeJS.Timeout;
   /** Connections made (the first, and every reconnection). */
   public connections = 0;
+  /** Frames the peer sent that were not valid packets. */
+  public malformed = 0;
 
-  constructor(private readonly opts: TcpPeerOptions) {
+  constructor(private readonly opts: StreamPeerOptions) {
     this.connect(opts.minRetryMs ?? 100);
   }
 
@@ -39,15 +46,16 @@ export class TcpPeer implements Disposable {
     if (this.closed) {
       return;
     }
-    TcpTransport.connect(this.opts.host, this.opts.port, { connectTimeout: 2000 }).then((transport) => {
+    this.opts.connect().then((transport) => {
       if (this.closed) {
         void transport.tx((async function* () {})());
         return;
       }
       ++this.connections;
-      const l3 = new L3Face(transport, { describe: `tcp://${this.opts.host}:${this.opts.port}` });
+      const l3 = new L3Face(transport, { describe: this.opts.describe });
       l3.addEventListener("up", () => void ++this.connections); // L3Face reopened the connection
-      const face = this.opts.fw.addFace(l3);
+      l3.addEventListener("rxerror", () => void ++this.malformed);
+      const face = this.opts.fw.addFace(l3, this.opts.attributes);
       for (const r of this.opts.routes) {
         face.addRoute(r, false);
       }
@@ -59,6 +67,7 @@ export class TcpPeer implements Disposable {
           this.connect(this.opts.minRetryMs ?? 100);
         }
       });
+      this.opts.onFace?.(face);
     }, () => {
       this.retry = setTimeout(() => this.connect(Math.min(2 * waitMs, this.opts.maxRetryMs ?? 5000)), waitMs);
     });
@@ -70,4 +79,13 @@ export class TcpPeer implements Disposable {
     this.face?.close();
     this.face = undefined;
   }
+}
+
+/** NDN over TCP to a peer, connecting (again) whenever it is there. */
+export function tcpPeer(opts: Omit<StreamPeerOptions, "connect" | "describe"> & { host: string; port: number }): StreamPeer {
+  return new StreamPeer({
+    ...opts,
+    describe: `tcp://${opts.host}:${opts.port}`,
+    connect: () => TcpTransport.connect(opts.host, opts.port, { connectTimeout: 2000 }),
+  });
 }
