@@ -108,7 +108,7 @@ test("4 hospitals, 2 home gateways and a router as processes on loopback: the co
     await sleep(1000);
     c.start("h4"); // both come back, resuming from their repos
     c.start("home1");
-    await sleep(12_000); // writing stops 5 s after each start; then only references flow, until all agree
+    await sleep(15_000); // writing stops 5 s after each start; references follow until all is confirmed, then all is quiet
   } finally {
     await c.stopAll();
   }
@@ -156,7 +156,7 @@ test("a Byzantine hospital showing two forks of its chain to two parts of the co
     c.start(h);
   }
   try {
-    await sleep(14_000);
+    await sleep(16_000);
   } finally {
     await c.stopAll();
   }

@@ -14,6 +14,9 @@ import { consultServicePrefix, initHome, initHospital, IomtNode, readNodeConfig 
 import { LevelStore } from "../repo/mod.js";
 import { certificatesFromStore, loadIdentity, openKeyChain, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
+/** How long a node may take to stop cleanly before it exits anyway. */
+const STOP_TIMEOUT_MS = 15_000;
+
 /** `iomt node` and `iomt consult`. */
 export function addNodeCommands(program: Command): void {
   const node = program.command("node")
@@ -25,13 +28,23 @@ export function addNodeCommands(program: Command): void {
         throw new Error("--config <file> is required");
       }
       const config = await readNodeConfig(o.config);
-      await using running = await IomtNode.start(config);
+      const running = await IomtNode.start(config);
       console.log(`node running: ${running.describe()}`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
       console.log(`node stopping: ${running.describe()}`);
+      // A stop that does not finish (a peer that never answers) must not keep the process alive.
+      const watchdog = setTimeout(() => {
+        console.error(`node ${config.name}: shutdown took more than ${STOP_TIMEOUT_MS / 1000} s; exiting`);
+        process.exit(1);
+      }, STOP_TIMEOUT_MS);
+      await running[Symbol.asyncDispose]();
+      clearTimeout(watchdog);
+      // Stopped cleanly, repo closed: timers left in the libraries (NDNts retransmissions) may not
+      // hold the process.
+      process.exit(0);
     });
   node.command("init")
     .description("make a node's keys: a hospital's anchor (written to <dataDir>/anchor.cert for the other members), or a home's gateway and device keys, issued by its hospital")

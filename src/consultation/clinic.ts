@@ -16,7 +16,7 @@ export interface ClinicOptions {
   writeEveryMs: number;
   /** Doctors stop writing after this long, ms. @defaultValue forever */
   writeForMs?: number;
-  /** The registrar commits this often, ms: waiting records, or else new references only. */
+  /** The registrar commits this often, ms: waiting records, or else references only, if a block with records awaits its reference. */
   commitEveryMs: number;
   /** Called with each committed block. */
   onCommit?: (blocks: readonly Data[]) => void;
@@ -24,20 +24,19 @@ export interface ClinicOptions {
 
 /**
  * A hospital's consultation activity: its doctors write records at a steady rate, and its
- * registrar commits them every period, or an empty block when other hospitals' blocks are new (so
- * that references, hence confirmations, progress). Drives simulations and `iomt node`.
+ * registrar commits them every period, or a block of references only when another hospital's block
+ * of records awaits its reference (so that confirmations progress, and stop when writing does).
+ * Drives simulations and `iomt node`.
  */
 export class Clinic implements Disposable {
   private readonly timers: Array<ReturnType<typeof setInterval>> = [];
   private readonly waiting: Data[] = [];
   private seq = 0;
-  private seenBlocks: number;
   /** Records committed so far. */
   public committed = 0;
 
   constructor(private readonly opts: ClinicOptions) {
     const report = reportFailure(`clinic ${opts.hospital}`);
-    this.seenBlocks = opts.replica.dag.size;
     if (opts.writeEveryMs > 0) {
       const until = Date.now() + (opts.writeForMs ?? Number.MAX_SAFE_INTEGER);
       for (const doctor of opts.doctors) {
@@ -60,14 +59,13 @@ export class Clinic implements Disposable {
   }
 
   private async commit(): Promise<void> {
-    const fresh = this.opts.replica.dag.size !== this.seenBlocks;
-    if (this.waiting.length === 0 && !fresh && this.opts.replica.dag.newest(this.opts.hospital)) {
+    const { dag } = this.opts.replica;
+    if (this.waiting.length === 0 && dag.newest(this.opts.hospital) && !dag.awaitsReferenceFrom(this.opts.hospital)) {
       return;
     }
     const records = this.waiting.splice(0);
     const blocks = await this.opts.replica.commit(records);
     this.committed += records.length;
-    this.seenBlocks = this.opts.replica.dag.size;
     this.opts.onCommit?.(blocks);
   }
 

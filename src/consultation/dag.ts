@@ -50,6 +50,8 @@ export class ConsultationDag {
   /** The lowest equivocated height of each hospital: its blocks from there on are never confirmed. */
   private readonly taintedFrom = new Map<string, number>();
   private readonly pending = new Map<string, Data>();
+  /** Blocks carrying records that some member has not referenced yet. */
+  private readonly open = new Set<DagBlock>();
   readonly equivocations: Equivocation[] = [];
   readonly brokenLinks: Array<{ block: string; reason: string }> = [];
 
@@ -148,6 +150,9 @@ export class ConsultationDag {
       referencedBy: new Set(),
     };
     this.byName.set(full.valueHex, entry);
+    if (block.recordWires.length > 0) {
+      this.open.add(entry);
+    }
     if (entry.height > (this.newestOf.get(p.hospital)?.height ?? -1)) {
       this.newestOf.set(p.hospital, entry);
     }
@@ -173,6 +178,9 @@ export class ConsultationDag {
         continue; // its ancestors have it already
       }
       b.referencedBy.add(hospital);
+      if (b.referencedBy.size === this.members.length) {
+        this.open.delete(b);
+      }
       for (const parent of [b.block.prev, ...b.block.refs]) {
         const p = parent && this.byName.get(parent.valueHex);
         if (p) {
@@ -193,6 +201,20 @@ export class ConsultationDag {
         }
       }
     }
+  }
+
+  /**
+   * Whether a block carrying records waits for `hospital`'s reference: then its registrar commits
+   * a block, even with no records of its own, so that confirmation goes on. Blocks of references
+   * only do not call for references, so when no one writes, the ledger falls quiet.
+   */
+  awaitsReferenceFrom(hospital: string): boolean {
+    for (const b of this.open) {
+      if (!b.referencedBy.has(hospital)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Blocks waiting for parents. */

@@ -66,9 +66,7 @@ export class HomeRole implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    for (const d of this.devices) {
-      d[Symbol.dispose]();
-    }
+    await Promise.all(this.devices.map((d) => d.stop()));
     for (const g of this.gateways.values()) {
       await g.appender.flush(); // what waits goes into a last block
       g[Symbol.dispose]();

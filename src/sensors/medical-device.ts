@@ -40,6 +40,8 @@ export interface MedicalDeviceOptions {
  */
 export class MedicalDevice implements Disposable {
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Readings being signed. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly nextSeq = new Map<StreamId, number>();
   /** FreshnessPeriod of each stream's readings: its sampling interval (1 s for events). */
   private readonly freshnessMs = new Map<StreamId, number>();
@@ -80,7 +82,13 @@ export class MedicalDevice implements Disposable {
     return this.publish(stream, this.opts.physiology.sample(stream, seq, this.elapsed()));
   }
 
-  private async publish(stream: StreamId, values: number[]): Promise<void> {
+  private publish(stream: StreamId, values: number[]): Promise<void> {
+    const job = this.signAndEmit(stream, values);
+    this.inFlight.add(job);
+    return job.finally(() => this.inFlight.delete(job));
+  }
+
+  private async signAndEmit(stream: StreamId, values: number[]): Promise<void> {
     const { hospital, pid, did, identity, emit } = this.opts;
     const seq = this.nextSeq.get(stream)!;
     this.nextSeq.set(stream, seq + 1);
@@ -88,6 +96,12 @@ export class MedicalDevice implements Disposable {
     const data = new Data(readingName(hospital, pid, did, stream, seq), reading.toContent(), Data.FreshnessPeriod(this.freshnessMs.get(stream)!));
     await identity.signer.sign(data);
     emit({ data, did, stream, seq, reading });
+  }
+
+  /** Stop sampling; resolves once the readings being signed are emitted. */
+  async stop(): Promise<void> {
+    this[Symbol.dispose]();
+    await Promise.allSettled(this.inFlight);
   }
 
   [Symbol.dispose](): void {
