@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 
 import { Certificate } from "@ndn/keychain";
 import { consume } from "@ndn/endpoint";
@@ -42,6 +43,9 @@ export function addNodeCommands(program: Command): void {
       }, STOP_TIMEOUT_MS);
       await running[Symbol.asyncDispose]();
       clearTimeout(watchdog);
+      if (config.dataDir) {
+        await writeFile(path.join(config.dataDir, "stats.json"), `${JSON.stringify(running.stats(), undefined, 2)}\n`);
+      }
       // Stopped cleanly, repo closed: timers left in the libraries (NDNts retransmissions) may not
       // hold the process.
       process.exit(0);

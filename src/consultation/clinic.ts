@@ -29,7 +29,8 @@ export interface ClinicOptions {
  * Drives simulations and `iomt node`.
  */
 export class Clinic implements Disposable {
-  private readonly timers: Array<ReturnType<typeof setInterval>> = [];
+  private readonly writers: Array<ReturnType<typeof setInterval>> = [];
+  private readonly committer: ReturnType<typeof setInterval>;
   private readonly waiting: Data[] = [];
   private seq = 0;
   /** Records committed so far. */
@@ -40,10 +41,10 @@ export class Clinic implements Disposable {
     if (opts.writeEveryMs > 0) {
       const until = Date.now() + (opts.writeForMs ?? Number.MAX_SAFE_INTEGER);
       for (const doctor of opts.doctors) {
-        this.timers.push(setInterval(() => Date.now() < until && void this.write(doctor).catch(report), opts.writeEveryMs));
+        this.writers.push(setInterval(() => Date.now() < until && void this.write(doctor).catch(report), opts.writeEveryMs));
       }
     }
-    this.timers.push(setInterval(() => void this.commit().catch(report), opts.commitEveryMs));
+    this.committer = setInterval(() => void this.commit().catch(report), opts.commitEveryMs);
   }
 
   /** Queue a record written elsewhere (verified by the caller) for the next block. */
@@ -69,9 +70,15 @@ export class Clinic implements Disposable {
     this.opts.onCommit?.(blocks);
   }
 
-  [Symbol.dispose](): void {
-    for (const t of this.timers) {
+  /** Doctors stop writing; the registrar goes on committing what waits, and references. */
+  stopWriting(): void {
+    for (const t of this.writers) {
       clearInterval(t);
     }
+  }
+
+  [Symbol.dispose](): void {
+    this.stopWriting();
+    clearInterval(this.committer);
   }
 }

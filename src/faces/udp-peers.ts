@@ -11,7 +11,8 @@ import { AsyncQueue } from "../util/async-queue.js";
 class UdpPeerTransport extends Transport {
   readonly rx = new AsyncQueue<Decoder.Tlv>();
 
-  constructor(private readonly socket: Socket, readonly host: string, readonly port: number) {
+  constructor(private readonly socket: Socket, readonly host: string, readonly port: number,
+      private readonly counters: { txPackets: number; txBytes: number }) {
     super({ describe: `udp://${host}:${port}` });
   }
 
@@ -22,6 +23,8 @@ class UdpPeerTransport extends Transport {
   async tx(iterable: AsyncIterable<Uint8Array>): Promise<void> {
     for await (const pkt of iterable) {
       // Unconnected: a peer that is down loses the datagram, and nothing here breaks.
+      ++this.counters.txPackets;
+      this.counters.txBytes += pkt.length;
       this.socket.send(pkt, this.port, this.host, () => undefined);
     }
   }
@@ -38,9 +41,13 @@ export class UdpPeers implements AsyncDisposable {
   private readonly peers = new Map<string, { transport: UdpPeerTransport; face: FwFace }>();
   public strangers = 0;
   public malformed = 0;
+  /** Datagrams and octets sent and received, all peers together. */
+  readonly counters = { txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0 };
 
   private constructor(private readonly socket: Socket, private readonly fw: Forwarder) {
     socket.on("message", (msg, rinfo) => {
+      ++this.counters.rxPackets;
+      this.counters.rxBytes += msg.length;
       const peer = this.peers.get(`${rinfo.address}:${rinfo.port}`);
       if (!peer) {
         ++this.strangers;
@@ -73,7 +80,7 @@ export class UdpPeers implements AsyncDisposable {
 
   /** Add a peer's face, with routes toward it. */
   add(host: string, port: number, routes: readonly Name[]): FwFace {
-    const transport = new UdpPeerTransport(this.socket, host, port);
+    const transport = new UdpPeerTransport(this.socket, host, port, this.counters);
     const l3 = new L3Face(transport, { describe: transport.toString() });
     l3.addEventListener("rxerror", () => void ++this.malformed);
     const face = this.fw.addFace(l3);

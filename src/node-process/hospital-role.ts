@@ -1,11 +1,12 @@
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import path from "node:path";
 
 import type { Forwarder } from "@ndn/fw";
 import type { Name } from "@ndn/packet";
 
-import { Clinic, ConsultationReplica } from "../consultation/mod.js";
+import { Clinic, ConsultationBlock, ConsultationReplica } from "../consultation/mod.js";
 import { LedgerReplicator } from "../ledger/mod.js";
-import { consultationPrefix, hospitalPrefix } from "../naming/mod.js";
+import { consultationPrefix, expectName, hospitalPrefix, showName } from "../naming/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { CertificateServer, certificatesKeptIn, fetchCertificateOverNdn, TrustVerifier } from "../trust/mod.js";
 import type { NodeConfig } from "./config.js";
@@ -27,6 +28,7 @@ export class HospitalRole implements AsyncDisposable {
     /** What writes: closed first. */
     private readonly writers: Disposable[],
     private readonly certs: CertificateServer,
+    private readonly trace: WriteStream,
   ) {}
 
   /** @param repoDir - the repo's folder. @defaultValue `<dataDir>/repo` */
@@ -43,8 +45,20 @@ export class HospitalRole implements AsyncDisposable {
     await store.insert(anchor.cert.data, registrar.cert.data, doctor.cert.data);
     const fetchCertificate = certificatesKeptIn(store, fetchCertificateOverNdn(fw));
     const verifier = new TrustVerifier({ anchors: [anchor.cert, ...others], fetchCertificate });
+    // A line per block as it joins this copy: when it was committed (its time) and when it arrived.
+    const traceFile = path.join(path.dirname(repoDir), "consultation-blocks.csv");
+    const fresh = !existsSync(traceFile);
+    const trace = createWriteStream(traceFile, { flags: "a" });
+    if (fresh) {
+      trace.write("block,hospital,height,records,committed_ms,joined_ms\n");
+    }
     const replica = await ConsultationReplica.create({
       fw, consortium: h.consortium, hospital: name, members: h.members, registrar, store, verifier,
+      onBlock: (data) => {
+        const p = expectName(data.name, "consultation-block");
+        const block = ConsultationBlock.fromContent(data.content);
+        trace.write(`${showName(data.name)},${p.hospital},${p.height},${block.recordWires.length},${block.time},${Date.now()}\n`);
+      },
     });
     const clinic = new Clinic({
       hospital: name, consortium: h.consortium, replica, doctors: [doctor],
@@ -57,7 +71,7 @@ export class HospitalRole implements AsyncDisposable {
       verifier: new TrustVerifier({ anchors: [anchor.cert], fetchCertificate }),
     });
     const prefixes = [hospitalPrefix(name), consultationPrefix(h.consortium, name), consultationPrefix(h.consortium)];
-    return new HospitalRole(replica, replicator, prefixes, store, [service, clinic], certs);
+    return new HospitalRole(replica, replicator, prefixes, store, [service, clinic], certs, trace);
   }
 
   describe(): string {
@@ -74,5 +88,6 @@ export class HospitalRole implements AsyncDisposable {
     this.replica[Symbol.dispose]();
     this.certs[Symbol.dispose]();
     await this.store[Symbol.asyncDispose]();
+    await new Promise((resolve) => this.trace.end(resolve));
   }
 }

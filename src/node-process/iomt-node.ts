@@ -54,6 +54,18 @@ export class IomtNode implements AsyncDisposable {
     return `${this.config.role} ${this.config.name} (${this.faces.describe()}): ${what}${this.fork ? `; fork: ${this.fork.describe()}` : ""}`;
   }
 
+  /** What the node did, for `<dataDir>/stats.json`. */
+  stats(): Record<string, unknown> {
+    return {
+      name: this.config.name, role: this.config.role,
+      udp: this.faces.udp && { ...this.faces.udp.counters, strangers: this.faces.udp.strangers, malformed: this.faces.udp.malformed },
+      consultation: this.role instanceof HospitalRole ? {
+        blocks: this.role.replica.dag.size, confirmed: this.role.replica.dag.confirmed().length,
+        equivocations: this.role.replica.dag.equivocations.length,
+      } : undefined,
+    };
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.fork?.[Symbol.asyncDispose]();
     await this.role?.[Symbol.asyncDispose]();

@@ -1,6 +1,6 @@
 import type { Data } from "@ndn/packet";
 
-import { Clinic, ConsultationReplica } from "../consultation/mod.js";
+import { Clinic, ConsultationBlock, ConsultationReplica } from "../consultation/mod.js";
 import { fullName } from "../ledger/mod.js";
 import { consultationPrefix, staffPrefix } from "../naming/mod.js";
 import type { EmulatedNetwork } from "../network/mod.js";
@@ -37,6 +37,8 @@ export class ConsultationRun implements Disposable {
   private readonly replicas = new Map<string, ConsultationReplica>();
   private readonly clinics: Clinic[] = [];
   private readonly committedAt = new Map<string, number>();
+  /** Blocks that carry records (their confirmation is what confirmMs measures). */
+  private readonly withRecords = new Set<string>();
   private readonly seenAt = new Map<string, Map<string, number>>();
   private readonly confirmedAt = new Map<string, Map<string, number>>();
 
@@ -82,6 +84,9 @@ export class ConsultationRun implements Disposable {
     const now = Date.now();
     if (!this.committedAt.has(key)) {
       this.committedAt.set(key, now);
+      if (ConsultationBlock.fromContent(block.content).recordWires.length > 0) {
+        this.withRecords.add(key);
+      }
     }
     let seen = this.seenAt.get(key);
     if (!seen) {
@@ -103,10 +108,10 @@ export class ConsultationRun implements Disposable {
     }
   }
 
-  /** Stop writing and committing (replication goes on). */
+  /** Stop writing records; references go on, so that what was written is confirmed. */
   stop(): void {
     for (const c of this.clinics) {
-      c[Symbol.dispose]();
+      c.stopWriting();
     }
   }
 
@@ -129,7 +134,8 @@ export class ConsultationRun implements Disposable {
       confirmed: confirmedEverywhere.reduce((k, b) => k + b.block.recordWires.length, 0),
       divergent: orders.filter((o) => o !== majority).length,
       replicationMs: pct(delays(this.seenAt)),
-      confirmMs: pct(delays(this.confirmedAt)),
+      // Blocks of references only are confirmed whenever a later block happens to refer to them.
+      confirmMs: pct(delays(new Map([...this.confirmedAt].filter(([k]) => this.withRecords.has(k))))),
       equivocations: [...this.replicas.values()].reduce((k, r) => k + r.dag.equivocations.length, 0),
     };
   }
