@@ -141,7 +141,7 @@ test("4 hospitals, 2 home gateways and a router as processes on loopback: the co
 
 test("a Byzantine hospital showing two forks of its chain to two parts of the consortium is caught; the honest hospitals still confirm", async () => {
   const c = await Cluster.create();
-  const port = (i: number) => 24_100 + i;
+  const port = (i: number) => 24_300 + i;
   const fork = port(4);
   // h4 shows its chain to h1 and h2, and a fork of it (same keys, other blocks) to h3.
   for (const [i, h] of H.slice(0, 3).entries()) {

@@ -6,6 +6,7 @@ import { runScenario } from "../scenario/mod.js";
 import { readTopologyFile } from "../topology/mod.js";
 import { plainFwExchangesPerSecond } from "./plain-fw.js";
 import { benchCommit, benchReplication } from "./consultation-bench.js";
+import { benchUdpReplication } from "./consultation-udp.js";
 import { benchLedger, benchRepo } from "./repo-bench.js";
 import { round2 } from "./measure.js";
 
@@ -16,6 +17,8 @@ export interface BenchOptions {
   json?: string;
   /** The package's topologies folder. */
   topologies: string;
+  /** The package's CLI (`bin/iomt.js`), for runs of real processes. */
+  cli: string;
 }
 
 interface SimFigure {
@@ -51,6 +54,8 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
     commitRecordsPerSecond: Math.round(await benchCommit(opts.quick ? 300 : 2000)),
     ...await benchReplication(opts.quick ? 120_000 : 600_000),
   };
+  process.stderr.write("bench: consultation ledger over UDP, 4 processes…\n");
+  const consultationUdp = await benchUdpReplication({ cli: opts.cli, writeForMs: opts.quick ? 5000 : 20_000 });
   const figures: Record<string, SimFigure> = {};
   for (const r of runs) {
     const topology = await readTopologyFile(path.join(opts.topologies, r.file));
@@ -83,6 +88,7 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
     repo,
     ledger,
     consultation,
+    consultationUdp,
   };
   if (opts.json) {
     await writeFile(opts.json, `${JSON.stringify(result, undefined, 2)}\n`);

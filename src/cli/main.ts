@@ -104,7 +104,7 @@ program.command("bench")
   .option("--quick", "short runs, about a minute in all")
   .option("--json <file>", "also write the figures as JSON")
   .action(async (o: { quick?: boolean; json?: string }) => {
-    const result = await runBenchmarks({ quick: !!o.quick, json: o.json, topologies: path.join(PACKAGE_ROOT, "topologies") });
+    const result = await runBenchmarks({ quick: !!o.quick, json: o.json, topologies: path.join(PACKAGE_ROOT, "topologies"), cli: path.join(PACKAGE_ROOT, "bin", "iomt.js") });
     console.log(JSON.stringify(result, undefined, 2));
   });
 
