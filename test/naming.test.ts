@@ -3,7 +3,7 @@ import { SequenceNum, Version } from "@ndn/naming-convention2";
 import { describe, expect, test } from "vitest";
 
 import {
-  alarmName, alarmStreamPrefix, consultationBlockName, consultationRecordName, consultationPrefix, devicePrefix, expectName,
+  alarmName, alarmStreamPrefix, consultationBlockName, consultationDagPrefix, consultationRecordName, consultationPrefix, devicePrefix, expectName,
   hospitalPrefix, ledgerBlockName, ledgerPrefix, monitorPrefix, NameError, nameFromUri, parseName,
   patientPrefix, readingName, showName, staffPrefix, STREAM_IDS, streamPrefix, subjectName,
 } from "../src/naming/mod.js";
@@ -25,6 +25,7 @@ describe("round trips", () => {
     [consultationPrefix("c", "h1"), { kind: "consultation", consortium: "c", hospital: "h1" }],
     [consultationBlockName("c", "h1", 9), { kind: "consultation-block", consortium: "c", hospital: "h1", height: 9 }],
     [consultationRecordName("c", "h1", "w1", 4), { kind: "consultation-record", consortium: "c", hospital: "h1", wid: "w1", seq: 4 }],
+    [consultationDagPrefix("c", "h1"), { kind: "consultation-dag", consortium: "c", hospital: "h1" }],
   ];
   test.each(cases)("%s", (name, parsed) => {
     expect(parseName(name)).toEqual(parsed);
