@@ -1,4 +1,5 @@
 import { Data, type Name, ValidityPeriod } from "@ndn/packet";
+import { Encoder } from "@ndn/tlv";
 import { beforeAll, describe, expect, test } from "vitest";
 
 import {
@@ -156,6 +157,7 @@ describe("the consultation DAG", () => {
       block.height = 2;
       block.prev = h4.dag.newest("h4")!.fullName;
       block.time = time;
+      block.recordWires = [Encoder.encode(await writeRecord(doctors.get("h4")!, "c", time, { kind: RecordKind.Note, patient: patientPrefix("h4", "p1"), text: "twice" }, time))];
       const data = new Data(consultationBlockName("c", "h4", 2), block.toContent());
       await ledgerIds.get("h4")!.signer.sign(data);
       return data;
@@ -188,6 +190,18 @@ describe("the consultation DAG", () => {
       expect(confirmed.filter((x) => x.hospital !== "h4").length).toBeGreaterThan(6);
     }
     expect(honest.map((h) => h.order()).every((o) => JSON.stringify(o) === JSON.stringify(honest[0]!.order()))).toBe(true);
+    // A last round of references only: then no block of records waits for an honest hospital's
+    // reference, the version of h4's block it never referenced included. The ledger falls quiet.
+    const last: Data[] = [];
+    for (const h of honest) {
+      last.push(...await h.write(0));
+    }
+    for (const h of honest) {
+      for (const blk of last) {
+        await h.receive(blk);
+      }
+      expect(h.dag.awaitsReferenceFrom(h.name)).toBe(false);
+    }
   });
 
   test("a forged signature and a broken link are rejected, and the rest goes on", async () => {

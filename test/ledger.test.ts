@@ -2,7 +2,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { Data, ImplicitDigest, type Name, ValidityPeriod } from "@ndn/packet";
+import { consume } from "@ndn/endpoint";
+import { Forwarder } from "@ndn/fw";
+import { Data, ImplicitDigest, Interest, type Name, ValidityPeriod } from "@ndn/packet";
 import { Decoder, Encoder } from "@ndn/tlv";
 import { ClassicLevel } from "classic-level";
 import { beforeEach, describe, expect, test } from "vitest";
@@ -11,6 +13,7 @@ import {
   fullName, LedgerAppender, LedgerBlock, merkleRoot, recoverReadings, verifyLedger,
 } from "../src/ledger/mod.js";
 import { devicePrefix, hospitalPrefix, ledgerBlockName, patientPrefix, readingName } from "../src/naming/mod.js";
+import { PatientGateway } from "../src/gateway/mod.js";
 import { LevelStore } from "../src/repo/mod.js";
 import { Reading } from "../src/sensors/mod.js";
 import { certificatesFromStore, certifyKeyPair, deriveEcdsaKeyPair, type Identity, syncCertificateVerifier, TrustVerifier } from "../src/trust/mod.js";
@@ -182,3 +185,37 @@ test("a tampered reading is recovered from another replica, by its full name", a
   expect((await verify()).problems).toEqual([]);
 });
 
+
+test("a home gateway restarted on its repo goes on with the same chain and the next sequence numbers, and serves older readings from the repo", async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "iomt-gateway-")); // not the ledger beforeEach built
+  const store = await LevelStore.open(dir);
+  await store.insert(h.cert.data, p1.cert.data, d1.cert.data);
+  const devices = new Map([["pulse-oximeter", ["heart-rate" as const]]]);
+  const signed = async (seq: number) => {
+    const data = await reading(seq);
+    return { data, did: "pulse-oximeter", stream: "heart-rate" as const, seq, reading: Reading.fromContent(data.content) };
+  };
+  const fw = Forwarder.create();
+  {
+    using before = await PatientGateway.open({ fw, hospital: "h", pid: "p1", devices, identity: p1, store, ledger: { everyReadings: 3 } });
+    for (let i = 0; i < 7; ++i) {
+      await before.take(await signed(i));
+    }
+    // A crash here: reading 6 is stored, not yet committed.
+  }
+  const after = await PatientGateway.open({ fw, hospital: "h", pid: "p1", devices, identity: p1, store, ledger: { everyReadings: 3 } });
+  expect(after.nextSeqs.get("pulse-oximeter/heart-rate")).toBe(7);
+  expect(after.appender.blocks).toBe(3); // genesis and two blocks of 3
+  for (let i = 7; i < 9; ++i) {
+    await after.take(await signed(i));
+  }
+  await after.appender.flush();
+  expect(after.appender.blocks).toBe(4); // 6, 7 and 8 in the fourth
+  // A reading from before the restart, not in the new run's buffer: from the repo.
+  const old = await consume(new Interest(readingName("h", "p1", "pulse-oximeter", "heart-rate", 2), Interest.Lifetime(500)), { fw, retx: 0 });
+  expect([...old.content]).toEqual([...(await reading(2)).content]);
+  after[Symbol.dispose]();
+  fw.close();
+  await store[Symbol.asyncDispose]();
+  expect((await verify()).problems).toEqual([]);
+});

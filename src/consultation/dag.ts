@@ -210,7 +210,10 @@ export class ConsultationDag {
    */
   awaitsReferenceFrom(hospital: string): boolean {
     for (const b of this.open) {
-      if (!b.referencedBy.has(hospital)) {
+      const tainted = this.taintedFrom.get(b.hospital);
+      if (tainted !== undefined && b.height >= tainted) {
+        this.open.delete(b); // never to be confirmed: no reference helps it
+      } else if (!b.referencedBy.has(hospital)) {
         return true;
       }
     }

@@ -28,6 +28,8 @@ export interface ConsultationReplicaOptions {
   onBlock?: (block: Data) => void;
   /** A repo: every block that joins is stored, and a restart resumes from what it holds. */
   store?: LevelStore;
+  /** How soon an announced block that could not be fetched is asked for again, ms. @defaultValue 2000 */
+  refetchMs?: number;
   /** Most parents fetched for one announced block before it is left waiting. @defaultValue 64 */
   maxParentFetches?: number;
 }
@@ -50,6 +52,10 @@ export class ConsultationReplica implements Disposable {
   private readonly face: ConsumerFace;
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
+  /** Announced blocks not fetched yet (`<hospital>/<height>`), asked for again by a timer. */
+  private readonly unfetched = new Set<string>();
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private readonly report: (err: unknown) => void;
   readonly counters = { fetched: 0, rejected: 0, syncRejected: 0 };
 
   private constructor(private readonly opts: ConsultationReplicaOptions, private readonly svs: SvSync, private readonly own: SyncNode,
@@ -68,7 +74,7 @@ export class ConsultationReplica implements Disposable {
       fw: opts.fw, describe: `consultation dag ${opts.hospital}`, announcement: false,
     });
     this.face = new ConsumerFace(opts.fw, `consultation ${opts.hospital}`);
-    const report = reportFailure(`consultation ${opts.hospital}`);
+    const report = this.report = reportFailure(`consultation ${opts.hospital}`);
     svs.addEventListener("update", (update) => {
       this.queue = this.queue.then(() => this.fetch(update)).catch(report);
     });
@@ -122,14 +128,36 @@ export class ConsultationReplica implements Disposable {
       return;
     }
     for (const seq of update.seqNums()) {
-      if (this.stopping) {
-        return;
-      }
-      const name = consultationBlockName(this.opts.consortium, hospital, seq - 1);
-      const data = await this.face.fetch(new Interest(name, Interest.Lifetime(2000)), 4);
-      if (data) {
-        await this.receive(data); // if not, a later sync update names it again
-      }
+      await this.fetchBlock(hospital, seq - 1);
+    }
+  }
+
+  /**
+   * Fetch one announced block. One that cannot be had now is asked for again later: sync announces
+   * each height once, and a quiet ledger announces nothing new.
+   */
+  private async fetchBlock(hospital: string, height: number): Promise<void> {
+    if (this.stopping) {
+      return;
+    }
+    const key = `${hospital}/${height}`;
+    const data = await this.face.fetch(new Interest(consultationBlockName(this.opts.consortium, hospital, height), Interest.Lifetime(2000)), 4);
+    if (!data) {
+      this.unfetched.add(key);
+      this.retryTimer ??= setTimeout(() => this.retryUnfetched(), this.opts.refetchMs ?? 2000);
+      return;
+    }
+    this.unfetched.delete(key);
+    await this.receive(data);
+  }
+
+  private retryUnfetched(): void {
+    this.retryTimer = undefined;
+    const todo = [...this.unfetched];
+    this.unfetched.clear();
+    for (const key of todo) {
+      const [hospital, height] = key.split("/");
+      this.queue = this.queue.then(() => this.fetchBlock(hospital!, Number(height))).catch(this.report);
     }
   }
 
@@ -182,6 +210,7 @@ export class ConsultationReplica implements Disposable {
   }
 
   [Symbol.dispose](): void {
+    clearTimeout(this.retryTimer);
     this.svs.close();
     this.producer[Symbol.dispose]();
     this.dagServer.close();

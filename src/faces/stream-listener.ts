@@ -18,11 +18,12 @@ export interface StreamListenerOptions {
   /** Routes installed toward each accepted peer (what the peer may be asked for). @defaultValue none */
   routes?: readonly Name[];
   /**
-   * Accept NFD prefix registration commands (`/localhost/nfd/rib/register|unregister`) from local
-   * peers (Unix socket, or TCP from a loopback address), as NFD does: a local application registers
-   * its prefixes here as it would with NFD. @defaultValue true
+   * Where NFD prefix registration commands (`/localhost/nfd/rib/register|unregister`) from local
+   * peers (Unix socket, or TCP from a loopback address) are answered, as NFD does: a local
+   * application registers its prefixes here as it would with NFD. Listeners on one forwarder must
+   * share one. `false`: none. @defaultValue a LocalRib of this listener's own
    */
-  localRib?: boolean;
+  localRib?: LocalRib | false;
 }
 
 /**
@@ -33,11 +34,13 @@ export interface StreamListenerOptions {
 export class StreamListener implements AsyncDisposable {
   private readonly faces = new Set<FwFace>();
   private readonly rib?: LocalRib;
+  private readonly ownRib: boolean;
   /** Frames peers sent that were not valid packets. */
   public malformed = 0;
 
   private constructor(private readonly server: Server, private readonly opts: StreamListenerOptions) {
-    this.rib = opts.localRib ?? true ? new LocalRib(opts.fw) : undefined;
+    this.ownRib = opts.localRib === undefined;
+    this.rib = opts.localRib === undefined ? new LocalRib(opts.fw) : opts.localRib || undefined;
     server.on("connection", (socket) => this.accept(socket));
   }
 
@@ -91,7 +94,9 @@ export class StreamListener implements AsyncDisposable {
     for (const f of this.faces) {
       f.close();
     }
-    this.rib?.[Symbol.dispose]();
+    if (this.ownRib) {
+      this.rib?.[Symbol.dispose]();
+    }
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -22,8 +22,8 @@ export interface StreamPeerOptions {
 
 /**
  * A stream face (TCP, Unix) to a peer that may not be up yet, or may go away: connects, and
- * connects again (100 ms, doubling to 5 s) for as long as it lives. While connected, L3Face itself
- * reopens a dropped connection; if the face closes for good, this starts over.
+ * connects again (100 ms, doubling to 5 s) for as long as it lives. A dropped connection closes
+ * its face, and connecting starts over.
  */
 export class StreamPeer implements Disposable {
   private face?: FwFace;
@@ -53,15 +53,16 @@ export class StreamPeer implements Disposable {
       }
       ++this.connections;
       const l3 = new L3Face(transport, { describe: this.opts.describe });
-      l3.addEventListener("up", () => void ++this.connections); // L3Face reopened the connection
       l3.addEventListener("rxerror", () => void ++this.malformed);
       const face = this.opts.fw.addFace(l3, this.opts.attributes);
       for (const r of this.opts.routes) {
         face.addRoute(r, false);
       }
       this.face = face;
+      // A dropped connection: this face goes, and a new one is made with this peer's own backoff
+      // (L3Face's reopening would back off to a minute, and keep a face that carries nothing).
       l3.addEventListener("state", ({ state }) => {
-        if (state === L3Face.State.CLOSED && this.face === face) {
+        if (state !== L3Face.State.UP && this.face === face) {
           this.face = undefined;
           face.close();
           this.connect(this.opts.minRetryMs ?? 100);

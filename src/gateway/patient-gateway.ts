@@ -33,7 +33,9 @@ export class PatientGateway implements Disposable {
   readonly appender: LedgerAppender;
   private readonly ledgerStream: StreamProducer;
 
-  private constructor(opts: PatientGatewayOptions, resume: LedgerResume | undefined, newestBlock: Data | undefined) {
+  private constructor(opts: PatientGatewayOptions, resume: LedgerResume | undefined, newestBlock: Data | undefined,
+      /** Per stream (`<did>/<stream>`), the sequence number a restarted device goes on at. */
+      readonly nextSeqs: ReadonlyMap<string, number>) {
     const { fw, hospital, pid, store } = opts;
     this.publisher = new ReadingPublisher({ fw, hospital, pid, devices: opts.devices, store });
     this.ledgerStream = new StreamProducer({ fw, prefix: ledgerPrefix(hospital, pid), fallback: (i) => store.find(i) });
@@ -45,19 +47,23 @@ export class PatientGateway implements Disposable {
     if (resume && newestBlock) {
       this.ledgerStream.resume(resume.height - 1, newestBlock);
     }
+    this.publisher.resumeFrom(nextSeqs);
   }
 
   /** Start serving a patient; with a stored chain, its ledger goes on from it. */
   static async open(opts: PatientGatewayOptions): Promise<PatientGateway> {
     await opts.store.insert(opts.identity.cert.data);
     const resume = await resumeLedger(opts.store, opts.hospital, opts.pid);
-    return new PatientGateway(opts, resume, resume && await opts.store.get(ImplicitDigest.strip(resume.prev)));
+    return new PatientGateway(opts, resume, resume && await opts.store.get(ImplicitDigest.strip(resume.prev)),
+      await nextReadingSeqs(opts.store, opts.hospital, opts.pid));
   }
 
-  /** A device's signed reading: served, stored and queued for the ledger. */
-  take(r: SignedReading): void {
-    this.publisher.publish(r);
-    this.appender.add(r.data);
+  /**
+   * A device's signed reading: stored and queued for the ledger, then served. Stored first, so that
+   * no reading the network has seen is lost to a crash, and a restart never reuses its name.
+   */
+  take(r: SignedReading): Promise<void> {
+    return this.appender.add(r.data).then(() => this.publisher.publish(r));
   }
 
   [Symbol.dispose](): void {
@@ -68,7 +74,7 @@ export class PatientGateway implements Disposable {
 }
 
 /** One past the newest reading stored of each of a patient's streams: where a restarted device goes on. */
-export async function nextReadingSeqs(store: LevelStore, hospital: string, pid: string): Promise<Map<string, number>> {
+async function nextReadingSeqs(store: LevelStore, hospital: string, pid: string): Promise<Map<string, number>> {
   const next = new Map<string, number>(); // "<did>/<stream>" → seq
   for await (const name of store.listNames(patientPrefix(hospital, pid))) {
     const p = parseName(name);

@@ -48,6 +48,13 @@ export class ReadingPublisher implements Disposable {
     ++this.count;
   }
 
+  /** After a restart: each stream (`<did>/<stream>`) goes on at its next sequence number; older readings are the repo's. */
+  resumeFrom(next: ReadonlyMap<string, number>): void {
+    for (const [key, seq] of next) {
+      this.streams.get(key)?.resumeFrom(seq);
+    }
+  }
+
   /** Readings published so far. */
   get published(): number {
     return this.count;

@@ -99,15 +99,18 @@ export class LedgerAppender implements Disposable {
     return this.height;
   }
 
-  /** Store a reading and queue it for the next block. */
-  add(reading: Data): void {
+  /** Store a reading and queue it for the next block; resolves once it is stored. */
+  add(reading: Data): Promise<void> {
     const name = fullName(reading);
-    this.enqueue(async () => {
-      await this.opts.store.insert(reading);
-      this.waiting.push(name);
-      if (this.waiting.length >= (this.opts.everyReadings ?? 60)) {
-        await this.commit(this.waiting.splice(0));
-      }
+    return new Promise<void>((stored) => {
+      this.enqueue(async () => {
+        await this.opts.store.insert(reading);
+        stored();
+        this.waiting.push(name);
+        if (this.waiting.length >= (this.opts.everyReadings ?? 60)) {
+          await this.commit(this.waiting.splice(0));
+        }
+      });
     });
   }
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Forwarder } from "@ndn/fw";
 import type { Name } from "@ndn/packet";
 
-import { nextReadingSeqs, PatientGateway } from "../gateway/mod.js";
+import { PatientGateway } from "../gateway/mod.js";
 import { patientPrefix, type StreamId } from "../naming/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { deviceKit, MedicalDevice, Physiology } from "../sensors/mod.js";
@@ -44,7 +44,6 @@ export class HomeRole implements AsyncDisposable {
         ledger: { everyReadings: ledgerEveryReadings, everyMs: ledgerEveryMs },
       });
       gateways.set(p.pid, gw);
-      const next = await nextReadingSeqs(store, hospital, p.pid);
       const physiology = new Physiology(0, `${hospital}/${p.pid}`);
       for (const [did, streams] of kit) {
         const identity = deviceIds.get(did)!;
@@ -53,8 +52,8 @@ export class HomeRole implements AsyncDisposable {
         devices.push(new MedicalDevice({
           hospital, pid: p.pid, did, streams, physiology, identity,
           rateHz: Object.fromEntries(streams.map((s) => [s, p.rateHz])),
-          firstSeq: Object.fromEntries(streams.map((s) => [s, next.get(`${did}/${s}`) ?? 0])) as Partial<Record<StreamId, number>>,
-          emit: (r) => gw.take(r),
+          firstSeq: Object.fromEntries(streams.map((s) => [s, gw.nextSeqs.get(`${did}/${s}`) ?? 0])) as Partial<Record<StreamId, number>>,
+          emit: (r) => void gw.take(r),
         }));
       }
     }

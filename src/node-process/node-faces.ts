@@ -1,7 +1,7 @@
 import type { Forwarder } from "@ndn/fw";
 import type { Name } from "@ndn/packet";
 
-import { NfdFace, StreamListener, type StreamPeer, tcpPeer, UdpPeers } from "../faces/mod.js";
+import { LocalRib, NfdFace, StreamListener, type StreamPeer, tcpPeer, UdpPeers } from "../faces/mod.js";
 import { nameFromUri } from "../naming/mod.js";
 import type { FacesConfig } from "./config.js";
 
@@ -12,6 +12,7 @@ export class NodeFaces implements AsyncDisposable {
     readonly tcpPeers: StreamPeer[],
     readonly listeners: StreamListener[],
     readonly nfd: NfdFace | undefined,
+    private readonly rib: LocalRib | undefined,
   ) {}
 
   /** @param ownPrefixes - what this node serves: registered with the local NFD, if there is one. */
@@ -23,14 +24,16 @@ export class NodeFaces implements AsyncDisposable {
     }
     const tcpPeers = config.tcpPeers.map((p) => tcpPeer({ fw, host: p.host, port: p.port, routes: routes(p.routes) }));
     const listeners: StreamListener[] = [];
+    // One rib service for both listeners: each would answer every command on the forwarder.
+    const rib = config.tcpListen === undefined && config.unixListen === undefined ? undefined : new LocalRib(fw);
     if (config.tcpListen !== undefined) {
-      listeners.push(await StreamListener.listen({ fw, port: config.tcpListen }));
+      listeners.push(await StreamListener.listen({ fw, port: config.tcpListen, localRib: rib }));
     }
     if (config.unixListen !== undefined) {
-      listeners.push(await StreamListener.listen({ fw, path: config.unixListen }));
+      listeners.push(await StreamListener.listen({ fw, path: config.unixListen, localRib: rib }));
     }
     const nfd = config.nfd && new NfdFace({ fw, ...config.nfd, routes: routes(config.nfd.routes), register: ownPrefixes });
-    return new NodeFaces(udp, tcpPeers, listeners, nfd);
+    return new NodeFaces(udp, tcpPeers, listeners, nfd, rib);
   }
 
   describe(): string {
@@ -51,6 +54,7 @@ export class NodeFaces implements AsyncDisposable {
     for (const l of this.listeners) {
       await l[Symbol.asyncDispose]();
     }
+    this.rib?.[Symbol.dispose]();
     await this.udp?.[Symbol.asyncDispose]();
   }
 }

@@ -38,6 +38,8 @@ interface Downstream {
 interface PendingEntry {
   interest: Interest;
   expires: number;
+  /** The downstream that sent it first, served by the forwarder's own PIT. */
+  first: { out: AsyncQueue<FwPacket>; token: unknown };
   /** Downstreams after the first: the first is served by the forwarder's own PIT. */
   more: Downstream[];
 }
@@ -165,6 +167,17 @@ export class NodeForwarder {
     const list = this.pending.get(key) ?? [];
     const same = list.find((e) => e.expires > now && e.interest.canBePrefix === interest.canBePrefix &&
       e.interest.mustBeFresh === interest.mustBeFresh);
+    if (same && same.first.out === out && same.first.token === token) {
+      same.expires = now + interest.lifetime; // the same consumer again: a retransmission goes upstream
+      return true;
+    }
+    const again = same?.more.findIndex((d) => d.out === out && d.token === token) ?? -1;
+    if (again >= 0) {
+      // A held consumer retransmits: it now waits in the forwarder's PIT, not here.
+      clearTimeout(same!.more[again]!.expiry);
+      same!.more.splice(again, 1);
+      return true;
+    }
     if (same) {
       ++this.counters_.aggregated;
       // The forwarder never sees this Interest, so its consumer learns of the timeout from here.
@@ -178,7 +191,7 @@ export class NodeForwarder {
       same.more.push({ out, token, expiry });
       return false;
     }
-    list.push({ interest, expires: now + interest.lifetime, more: [] });
+    list.push({ interest, expires: now + interest.lifetime, first: { out, token }, more: [] });
     this.prefixEntries += interest.canBePrefix ? 1 : 0;
     const live = list.filter((e) => e.expires > now);
     this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(live);
@@ -244,6 +257,14 @@ export class NodeForwarder {
   }
 
   close(): void {
+    for (const list of this.pending.values()) {
+      for (const e of list) {
+        for (const d of e.more) {
+          clearTimeout(d.expiry);
+        }
+      }
+    }
+    this.pending.clear();
     this.inner.close();
   }
 }

@@ -77,6 +77,12 @@ export class StreamProducer implements Disposable {
     this.publish(seq, data);
   }
 
+  /** Go on with a stream after a restart at sequence number `next`: lower ones are the fallback's. */
+  resumeFrom(next: number): void {
+    this.resumedAt = next;
+    this.newest = Math.max(this.newest, next - 1);
+  }
+
   private async answer(interest: Interest): Promise<Data | undefined> {
     const depth = this.opts.prefix.length;
     if (interest.name.length === depth) {
