@@ -220,6 +220,11 @@ export class ConsultationDag {
     return false;
   }
 
+  /** The blocks waiting for parents. */
+  waiting(): Data[] {
+    return [...this.pending.values()];
+  }
+
   /** Blocks waiting for parents. */
   get pendingCount(): number {
     return this.pending.size;

@@ -28,7 +28,7 @@ export interface ConsultationReplicaOptions {
   onBlock?: (block: Data) => void;
   /** A repo: every block that joins is stored, and a restart resumes from what it holds. */
   store?: LevelStore;
-  /** How soon an announced block that could not be fetched is asked for again, ms. @defaultValue 2000 */
+  /** How soon an announced block, or a waiting block's parent, that could not be fetched is asked for again, ms. @defaultValue 2000 */
   refetchMs?: number;
   /** Most parents fetched for one announced block before it is left waiting. @defaultValue 64 */
   maxParentFetches?: number;
@@ -142,16 +142,19 @@ export class ConsultationReplica implements Disposable {
     }
     const key = `${hospital}/${height}`;
     const data = await this.face.fetch(new Interest(consultationBlockName(this.opts.consortium, hospital, height), Interest.Lifetime(2000)), 4);
-    if (!data) {
+    if (data) {
+      this.unfetched.delete(key);
+      await this.receive(data);
+    } else {
       this.unfetched.add(key);
-      this.retryTimer ??= setTimeout(() => this.retryUnfetched(), this.opts.refetchMs ?? 2000);
-      return;
     }
-    this.unfetched.delete(key);
-    await this.receive(data);
+    if (this.unfetched.size > 0 || this.dag.pendingCount > 0) {
+      this.retryTimer ??= setTimeout(() => this.retry(), this.opts.refetchMs ?? 2000);
+    }
   }
 
-  private retryUnfetched(): void {
+  /** Ask again for announced blocks not fetched, and for the parents of blocks still waiting. */
+  private retry(): void {
     this.retryTimer = undefined;
     const todo = [...this.unfetched];
     this.unfetched.clear();
@@ -159,6 +162,17 @@ export class ConsultationReplica implements Disposable {
       const [hospital, height] = key.split("/");
       this.queue = this.queue.then(() => this.fetchBlock(hospital!, Number(height))).catch(this.report);
     }
+    const waiting = this.dag.waiting();
+    this.queue = this.queue.then(async () => {
+      for (const block of waiting) {
+        if (!this.stopping) {
+          await this.receive(block);
+        }
+      }
+      if (this.dag.pendingCount > 0 && !this.stopping) {
+        this.retryTimer ??= setTimeout(() => this.retry(), this.opts.refetchMs ?? 2000);
+      }
+    }).catch(this.report);
   }
 
   /**
