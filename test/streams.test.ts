@@ -12,7 +12,7 @@ async function follow(opts: { loss: number; count: number; intervalMs: number; l
   const fwA = Forwarder.create();
   const fwB = Forwarder.create();
   const relay = { delay: 2, loss: opts.loss };
-  using bridge = Bridge.create({ fwA, fwB, relayAB: relay, relayBA: relay, routesAB: ["/s"], routesBA: [] });
+  using _bridge = Bridge.create({ fwA, fwB, relayAB: relay, relayBA: relay, routesAB: ["/s"], routesBA: [] });
   const prefix = new Name("/s/tream");
   using producer = new StreamProducer({ fw: fwB, prefix, bufferSize: opts.bufferSize });
   const got = new Set<number>();

@@ -1,7 +1,6 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 
-import { Certificate } from "@ndn/keychain";
 import { consume } from "@ndn/endpoint";
 import { Forwarder } from "@ndn/fw";
 import { TcpTransport } from "@ndn/node-transport";
@@ -11,7 +10,7 @@ import { type Command, Option } from "commander";
 
 import { ConsultationDag, ConsultationRecord, RecordKind, recordToFhir, writeRecord } from "../consultation/mod.js";
 import { consultationPrefix, hospitalPrefix, nameFromUri, showName, staffPrefix } from "../naming/mod.js";
-import { consultServicePrefix, initHome, initHospital, IomtNode, readNodeConfig } from "../node-process/mod.js";
+import { consultServicePrefix, initHome, initHospital, IomtNode, readCertificateFile, readNodeConfig } from "../node-process/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { certificatesFromStore, loadIdentity, openKeyChain, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
@@ -125,7 +124,7 @@ export function addNodeCommands(program: Command): void {
     .requiredOption("--anchors <files...>", "every member's anchor certificate file")
     .action(async (o: { store: string; consortium: string; members: string; anchors: string[] }) => {
       await using store = await LevelStore.open(o.store);
-      const anchors = await Promise.all(o.anchors.map(async (f) => Certificate.fromData(new Decoder(Buffer.from((await readFile(f, "utf8")).trim(), "base64")).decode(Data))));
+      const anchors = await Promise.all(o.anchors.map((f) => readCertificateFile(f, "an anchor is written by \"iomt node init\"")));
       const verifier = new TrustVerifier({ anchors, fetchCertificate: certificatesFromStore(store), importVerifier: syncCertificateVerifier });
       const dag = new ConsultationDag(o.consortium, o.members.split(","));
       let bad = 0;

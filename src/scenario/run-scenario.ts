@@ -6,13 +6,12 @@ import path from "node:path";
 import { CloudServer } from "../cloud/mod.js";
 import { type LedgerAppender, LedgerReplicator } from "../ledger/mod.js";
 import { LevelStore } from "../repo/mod.js";
-import { StreamProducer } from "../streams/mod.js";
 import {
-  cloudStorePrefix, devicePrefix, expectName, hospitalPrefix, ledgerPrefix, monitorPrefix, patientPrefix, showName, type StreamId,
+  cloudStorePrefix, devicePrefix, expectName, hospitalPrefix, monitorPrefix, patientPrefix, showName, type StreamId,
 } from "../naming/mod.js";
 import { EmulatedNetwork } from "../network/mod.js";
 import type { NodeLayerOptions } from "../node/mod.js";
-import { deviceKit, type FhirBundle, MedicalDevice, Physiology, type SignedReading, STREAMS, toFhirBundle } from "../sensors/mod.js";
+import { deviceKit, type FhirBundle, MedicalDevice, Physiology, STREAMS, toFhirBundle } from "../sensors/mod.js";
 import { realTime, type TimeDriver, virtualTime } from "../sim/time-driver.js";
 import type { Topology, TopologyNode } from "../topology/mod.js";
 import { ALARM_COLUMNS, CsvTable, LinkTracer, READING_COLUMNS } from "../trace/mod.js";
