@@ -1,9 +1,6 @@
-import { readFile } from "node:fs/promises";
-
 import { Forwarder } from "@ndn/fw";
 import { Certificate, CertNaming } from "@ndn/keychain";
-import { Data, type Name } from "@ndn/packet";
-import { Decoder } from "@ndn/tlv";
+import type { Name } from "@ndn/packet";
 import { toHex } from "@ndn/util";
 import type { Command } from "commander";
 
@@ -11,7 +8,7 @@ import { fullName, LedgerBlock, verifyLedger } from "../ledger/mod.js";
 import { expectName, hospitalPrefix, ledgerPrefix, nameFromUri, showName } from "../naming/mod.js";
 import { StreamListener } from "../faces/mod.js";
 import { exportStore, importTape, LevelStore, RepoProducer } from "../repo/mod.js";
-import { certificatesFromStore, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+import { certificatesFromStore, readCertificateFile, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
 /** `iomt ledger ...` and `iomt repo ...`. */
 export function addLedgerCommands(program: Command): void {
@@ -24,7 +21,7 @@ export function addLedgerCommands(program: Command): void {
     .action(async (o: { store: string; patient: string; anchor?: string }) => {
       const { hospital, pid } = expectName(nameFromUri(o.patient), "patient");
       await using store = await LevelStore.open(o.store);
-      const anchor = o.anchor ? await readCertificate(o.anchor) : await anchorInStore(store, hospital);
+      const anchor = o.anchor ? await readCertificateFile(o.anchor) : await anchorInStore(store, hospital);
       if (!o.anchor) {
         console.log(`trust anchor ${showName(anchor.name)} taken from the repo (pass --anchor to pin one)`);
       }
@@ -119,13 +116,6 @@ async function topPrefixes(store: LevelStore): Promise<Name[]> {
     seen.set(top.valueHex, top);
   }
   return [...seen.values()];
-}
-
-async function readCertificate(file: string): Promise<Certificate> {
-  const raw = await readFile(file);
-  const text = raw.toString("utf8").trim();
-  const wire = /^[A-Za-z0-9+/=\s]+$/.test(text) ? Buffer.from(text, "base64") : raw;
-  return Certificate.fromData(new Decoder(wire).decode(Data));
 }
 
 async function anchorInStore(store: LevelStore, hospital: string): Promise<Certificate> {

@@ -10,9 +10,9 @@ import { type Command, Option } from "commander";
 
 import { ConsultationDag, ConsultationRecord, RecordKind, recordToFhir, writeRecord } from "../consultation/mod.js";
 import { consultationPrefix, hospitalPrefix, nameFromUri, showName, staffPrefix } from "../naming/mod.js";
-import { consultServicePrefix, initHome, initHospital, IomtNode, readCertificateFile, readNodeConfig } from "../node-process/mod.js";
+import { consultServicePrefix, initHome, initHospital, IomtNode, readNodeConfig } from "../node-process/mod.js";
 import { LevelStore } from "../repo/mod.js";
-import { certificatesFromStore, loadIdentity, openKeyChain, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+import { certificatesFromStore, loadIdentity, openKeyChain, readCertificateFile, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
 
 /** How long a node may take to stop cleanly before it exits anyway. */
 const STOP_TIMEOUT_MS = 15_000;

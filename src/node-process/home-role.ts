@@ -9,7 +9,8 @@ import { LevelStore } from "../repo/mod.js";
 import { deviceKit, MedicalDevice, Physiology } from "../sensors/mod.js";
 import { CertificateServer } from "../trust/mod.js";
 import type { NodeConfig } from "./config.js";
-import { anchorFile, loadHome, readCertificateFile } from "./provision.js";
+import { readCertificateFile } from "../trust/mod.js";
+import { anchorFile, loadHome } from "./provision.js";
 
 /**
  * A home gateway on its node: for each patient, the devices sampling and signing readings, and the

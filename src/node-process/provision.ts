@@ -1,34 +1,16 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
-import { Certificate } from "@ndn/keychain";
-import { Data } from "@ndn/packet";
-import { Decoder, Encoder } from "@ndn/tlv";
+import type { Certificate } from "@ndn/keychain";
 
 import { devicePrefix, hospitalPrefix, patientPrefix, staffPrefix } from "../naming/mod.js";
 import { deviceKit } from "../sensors/mod.js";
-import { type Identity, loadIdentity, loadOrCreateAnchor, loadOrEnrol, openKeyChain } from "../trust/mod.js";
+import { type Identity, loadIdentity, loadOrCreateAnchor, loadOrEnrol, openKeyChain, readCertificateFile, writeCertificateFile } from "../trust/mod.js";
 import type { HomeConfig, HospitalConfig, NodeConfig } from "./config.js";
 
 /** Where a hospital keeps its trust anchor certificate for others to pin (a home keeps its hospital's). */
 export function anchorFile(dataDir: string): string {
   return path.join(dataDir, "anchor.cert");
-}
-
-/** Read a certificate written by {@link writeCertificate} (base64 NDN TLV). */
-export async function readCertificateFile(file: string, hint: string): Promise<Certificate> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new Error(`${file} is missing: ${hint}`);
-  }
-  return Certificate.fromData(new Decoder(Buffer.from(text.trim(), "base64")).decode(Data));
-}
-
-async function writeCertificate(file: string, cert: Certificate): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${Buffer.from(Encoder.encode(cert.data)).toString("base64")}\n`);
 }
 
 /** The NDNts file keychain saves 200 ms after a change: wait, so a process killed next loses nothing. */
@@ -48,7 +30,7 @@ export async function initHospital(config: NodeConfig & { role: "hospital" }): P
   const anchor = await loadOrCreateAnchor(keys, hospitalPrefix(config.name));
   const registrar = await loadOrEnrol(keys, staffPrefix(config.name, "registrar"), anchor);
   const doctor = await loadOrEnrol(keys, staffPrefix(config.name, "doctor1"), anchor);
-  await writeCertificate(anchorFile(config.dataDir), anchor.cert);
+  await writeCertificateFile(anchorFile(config.dataDir), anchor.cert);
   await keyChainSaved();
   return { anchor, registrar, doctor };
 }
@@ -76,7 +58,7 @@ export async function initHome(config: NodeConfig & { role: "home" }, issuerData
       await loadOrEnrol(keys, devicePrefix(config.home.hospital, p.pid, did), gateway);
     }
   }
-  await writeCertificate(anchorFile(config.dataDir), hospital.cert);
+  await writeCertificateFile(anchorFile(config.dataDir), hospital.cert);
   await keyChainSaved();
 }
 

@@ -3,11 +3,10 @@ import path from "node:path";
 
 import { KeyChain } from "@ndn/keychain";
 import { type Name, ValidityPeriod } from "@ndn/packet";
-import { Encoder } from "@ndn/tlv";
 
 import { showName } from "../naming/mod.js";
 import {
-  certifyKeyPair, deriveEcdsaKeyPair, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain,
+  certificateText, certifyKeyPair, deriveEcdsaKeyPair, type Identity, loadOrCreateAnchor, loadOrEnrol, openKeyChain,
   DAY, syncCertificateVerifier, VALIDITY_DAYS,
 } from "../trust/mod.js";
 import type { TrustVerifierOptions } from "../trust/mod.js";
@@ -58,7 +57,7 @@ export function seededIdentities(seed: number, startMs: number, dataDir?: string
     mkdirSync(dir, { recursive: true });
     const base = showName(id.subject).slice(1).replaceAll("/", "_");
     writeFileSync(path.join(dir, `${base}.key.pem`), keys.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
-    writeFileSync(path.join(dir, `${base}.cert.base64`), `${Buffer.from(Encoder.encode(id.cert.data)).toString("base64")}\n`);
+    writeFileSync(path.join(dir, `${base}.cert.base64`), certificateText(id.cert));
   };
   const make = async (node: string, subject: Name, issuer: Identity | undefined, days: number) => {
     const keys = deriveEcdsaKeyPair(seed, showName(subject));
