@@ -50,6 +50,27 @@ class Cluster {
     await new Promise((r) => p.exitCode !== null || p.signalCode !== null ? r(undefined) : p.once("exit", r));
   }
 
+  /**
+   * Wait until the hospitals listening on these TCP ports show the same confirmed order twice in a
+   * row, one second apart, after at least `minMs` (writing must be over); fail after `maxMs`.
+   */
+  async awaitAgreement(hospitals: [string, number][], minMs: number, maxMs: number): Promise<void> {
+    const started = Date.now();
+    await sleep(minMs);
+    let last = "";
+    while (Date.now() - started < maxMs) {
+      const lists = await Promise.all(hospitals.map(([h, p]) => iomt("consult", "list", "--node", `127.0.0.1:${p}`, "--hospital", h)
+        .then(({ stdout }) => stdout, () => "unreachable")));
+      const agreed = lists.every((l) => l === lists[0]) && lists[0] !== "unreachable" ? lists[0]! : "";
+      if (agreed && agreed === last) {
+        return;
+      }
+      last = agreed;
+      await sleep(1000);
+    }
+    throw new Error(`hospitals ${hospitals.map(([h]) => h).join(", ")} did not agree on one confirmed order within ${maxMs / 1000} s`);
+  }
+
   async stopAll(): Promise<void> {
     const all = [...this.running.values()];
     for (const p of all) {
@@ -81,7 +102,7 @@ test("4 hospitals, 2 home gateways and a router as processes on loopback: the co
     const peers = H.flatMap((x, j) => (j === i ? [] : [peer(port(j), routesTo(x))]));
     // home1 is h1's UDP peer; home2 sits behind a router, which is h2's UDP peer.
     const homes = { h1: [peer(home1, ["/h1/patient/alice"])], h2: [peer(router, ["/h2/patient/bob"])] }[h] ?? [];
-    await c.hospital(h, port(i), [...peers, ...homes], { patients: { h1: ["alice"], h2: ["bob"] }[h] ?? [] });
+    await c.hospital(h, port(i), [...peers, ...homes], { patients: { h1: ["alice"], h2: ["bob"] }[h] ?? [], tcpListen: port(13 + i) });
   }
   const patient = (pid: string) => ({ pid, streams: ["heart-rate", "spo2"], rateHz: 5 });
   await c.configure("home1", {
@@ -108,7 +129,8 @@ test("4 hospitals, 2 home gateways and a router as processes on loopback: the co
     await sleep(1000);
     c.start("h4"); // both come back, resuming from their repos
     c.start("home1");
-    await sleep(15_000); // writing stops 5 s after each start; references follow until all is confirmed, then all is quiet
+    // Writing stops 5 s after each start; references follow until all is confirmed, then all is quiet.
+    await c.awaitAgreement(H.map((h, i) => [h, port(13 + i)]), 8000, 60_000);
   } finally {
     await c.stopAll();
   }
@@ -146,7 +168,7 @@ test("a Byzantine hospital showing two forks of its chain to two parts of the co
   // h4 shows its chain to h1 and h2, and a fork of it (same keys, other blocks) to h3.
   for (const [i, h] of H.slice(0, 3).entries()) {
     const peers = H.slice(0, 3).flatMap((x, j) => (j === i ? [] : [peer(port(j), routesTo(x))]));
-    await c.hospital(h, port(i), [...peers, peer(h === "h3" ? fork : port(3), routesTo("h4"))]);
+    await c.hospital(h, port(i), [...peers, peer(h === "h3" ? fork : port(3), routesTo("h4"))], { tcpListen: port(5 + i) });
   }
   await c.hospital("h4", port(3), [peer(port(0), routesTo("h1")), peer(port(1), routesTo("h2"))], {
     fork: { udpListen: fork, udpPeers: [peer(port(2), routesTo("h3"))] },
@@ -156,7 +178,7 @@ test("a Byzantine hospital showing two forks of its chain to two parts of the co
     c.start(h);
   }
   try {
-    await sleep(16_000);
+    await c.awaitAgreement(["h1", "h2", "h3"].map((h, i) => [h, port(5 + i)]), 8000, 60_000);
   } finally {
     await c.stopAll();
   }

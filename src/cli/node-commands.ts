@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { consume } from "@ndn/endpoint";
@@ -43,6 +43,7 @@ export function addNodeCommands(program: Command): void {
       await running[Symbol.asyncDispose]();
       clearTimeout(watchdog);
       if (config.dataDir) {
+        await mkdir(config.dataDir, { recursive: true }); // a router keeps no keys, so nothing made its folder
         await writeFile(path.join(config.dataDir, "stats.json"), `${JSON.stringify(running.stats(), undefined, 2)}\n`);
       }
       // Stopped cleanly, repo closed: timers left in the libraries (NDNts retransmissions) may not
