@@ -86,10 +86,10 @@ test("the monitor accepts genuine readings only, raises escalating alarms, and d
   await put("heart-rate", 2, [125]);
   await sleep(500);
 
-  expect(monitor.rejected.toJSON()).toEqual({ policy: 1, "bad-signature": 1, "malformed-content": 1 });
+  expect(monitor.subscription.rejected.toJSON()).toEqual({ policy: 1, "bad-signature": 1, "malformed-content": 1 });
   expect(accepted.some((n) => n === forged.name.toString() || n === corrupt.name.toString() || n === malformed.name.toString())).toBe(false);
   expect(accepted).toHaveLength(5 + 3);
-  expect(monitor.counters.verified).toBe(8);
+  expect(monitor.subscription.counters.verified).toBe(8);
   expect(monitor.view("p").news2).toMatchObject({ total: 3 + 3 + 2, level: "high" });
 
   // Whichever of the last two readings lands first, the score passes through medium (5 or 6).

@@ -3,7 +3,7 @@ import { Data, type Name, nullSigner } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
 
 import { cloudStorePrefix, type StreamId, streamPrefix } from "../naming/mod.js";
-import { ConsumerFace, StreamFollower, StreamProducer } from "../streams/mod.js";
+import { ConsumerFace, producerLoad, StreamFollower, StreamProducer } from "../streams/mod.js";
 import { reportFailure } from "../util/report.js";
 
 export interface CloudPatient {
@@ -56,6 +56,11 @@ export class CloudServer implements Disposable {
         }
       }
     }
+  }
+
+  /** Interests for readings that reached the server, and those it answered: its load as a producer. */
+  get load(): { interests: number; answered: number } {
+    return producerLoad(this.producers);
   }
 
   private async store(producer: StreamProducer, served: Name, reading: Data, seq: number): Promise<void> {

@@ -3,7 +3,7 @@ import type { DataStore as S } from "@ndn/repo-api";
 
 import { type StreamId, streamPrefix } from "../naming/mod.js";
 import type { SignedReading } from "../sensors/mod.js";
-import { StreamProducer } from "../streams/mod.js";
+import { producerLoad, StreamProducer } from "../streams/mod.js";
 
 export interface ReadingPublisherOptions {
   fw: Forwarder;
@@ -53,6 +53,11 @@ export class ReadingPublisher implements Disposable {
     for (const [key, seq] of next) {
       this.streams.get(key)?.resumeFrom(seq);
     }
+  }
+
+  /** Interests for readings that reached the gateway, and those it answered: its load as a producer. */
+  get load(): { interests: number; answered: number } {
+    return producerLoad(this.streams.values());
   }
 
   /** Readings published so far. */

@@ -1,25 +1,14 @@
 import type { Forwarder } from "@ndn/fw";
 import { Data, type Name } from "@ndn/packet";
-import { Decoder } from "@ndn/tlv";
 
-import { alarmName, alarmStreamPrefix, expectName, showName, type StreamId, streamPrefix } from "../naming/mod.js";
-import { Reading } from "../sensors/mod.js";
-import { ConsumerFace, StreamFollower, type StreamFollowerOptions, StreamProducer } from "../streams/mod.js";
-import { type Identity, type TrustFailure, trustFailure, type TrustVerifier } from "../trust/mod.js";
+import { alarmName, alarmStreamPrefix, expectName, type StreamId } from "../naming/mod.js";
+import type { Reading } from "../sensors/mod.js";
+import { type StreamFollowerOptions, StreamProducer } from "../streams/mod.js";
+import type { Identity, TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
-import { Tally } from "../util/tally.js";
+import { type MonitoredPatient, ReadingSubscription } from "./reading-subscription.js";
 import { Alarm, AlarmKind, alarmLevelOf } from "./alarm.js";
 import { news2, type News2Input, NEWS2_LEVELS, type News2Result } from "./news2.js";
-
-export interface MonitoredPatient {
-  pid: string;
-  /** device id → its streams */
-  devices: ReadonlyMap<string, readonly StreamId[]>;
-  /** Sampling rate of the vital streams, Hz: the followers' Interest lifetime is fitted to it. @defaultValue 1 */
-  rateHz?: number;
-  /** Breathing supplemental oxygen (NEWS2 scores it 2). @defaultValue false */
-  onOxygen?: boolean;
-}
 
 export interface LiveMonitorOptions {
   fw: Forwarder;
@@ -29,10 +18,7 @@ export interface LiveMonitorOptions {
   identity: Identity;
   /** Verifies every reading under the trust policy. */
   verifier: TrustVerifier;
-  /**
-   * Fetch readings from a cloud server's store under this prefix (`/<cloud>/store`) instead of from
-   * the homes; each comes wrapped in the server's Data, and the device's signature inside is verified.
-   */
+  /** Fetch readings from a cloud server's store under this prefix (`/<cloud>/store`) instead of from the homes. */
   via?: Name;
   /** Called with every reading that passed verification, before it is assessed. */
   onReading?: (name: Name, reading: Reading) => void;
@@ -45,9 +31,6 @@ export interface LiveMonitorOptions {
   /** Tuning of the followers (window, retries). */
   follower?: Pick<StreamFollowerOptions, "window" | "maxRetries">;
 }
-
-/** Why a reading or an alarm was not accepted. */
-export type RejectionReason = TrustFailure | "malformed-content";
 
 /** An alarm the monitor raised. */
 export interface RaisedAlarm {
@@ -94,38 +77,25 @@ const NEWS2_SOURCES = {
  * reported), publishes a signed alarm under `/<hospital>/alarm/<pid>`.
  */
 export class LiveMonitor implements Disposable {
-  private readonly face: ConsumerFace;
-  private readonly followers: StreamFollower[] = [];
+  /** The monitor's readings: followed, verified, counted. */
+  readonly subscription: ReadingSubscription;
   private readonly alarmStreams = new Map<string, StreamProducer>();
   private readonly views = new Map<string, PatientState>();
   public readonly raised: RaisedAlarm[] = [];
-  /** Readings verified and given up (lost); rejected readings are tallied by reason. */
-  public readonly counters = { verified: 0, lost: 0 };
-  public readonly rejected = new Tally<RejectionReason>();
 
   constructor(private readonly opts: LiveMonitorOptions) {
-    this.face = new ConsumerFace(opts.fw, `monitor ${opts.hospital}`);
     for (const p of opts.patients) {
       this.views.set(p.pid, { pid: p.pid, latest: {}, alarmedLevel: 0, nextAlarm: 0, alarmQueue: Promise.resolve(), onOxygen: p.onOxygen ?? false });
       this.alarmStreams.set(p.pid, new StreamProducer({ fw: opts.fw, prefix: alarmStreamPrefix(opts.hospital, p.pid) }));
-      const window = opts.follower?.window ?? 3;
-      for (const [did, streams] of p.devices) {
-        for (const stream of streams) {
-          const own = streamPrefix(opts.hospital, p.pid, did, stream);
-          const prefix = opts.via ? opts.via.append(...own.comps) : own;
-          this.followers.push(new StreamFollower({
-            ...opts.follower,
-            face: this.face,
-            prefix,
-            window,
-            // Interests for readings not made yet wait at the gateway: outlive the window's span.
-            lifetimeMs: Math.max(6000, (2 * window * 1000) / (p.rateHz ?? 1)),
-            onData: (data) => void this.receive(data).catch(reportFailure(`monitor ${showName(prefix)}`)),
-            onLost: () => ++this.counters.lost,
-          }));
-        }
-      }
     }
+    this.subscription = new ReadingSubscription({
+      fw: opts.fw, describe: `monitor ${opts.hospital}`, hospital: opts.hospital, patients: opts.patients,
+      verifier: opts.verifier, via: opts.via, follower: opts.follower,
+      onReading: (name, reading) => {
+        opts.onReading?.(name, reading);
+        this.assessReading(name, reading);
+      },
+    });
   }
 
   /** What the monitor knows of a patient now (a copy). */
@@ -137,47 +107,20 @@ export class LiveMonitor implements Disposable {
     return { pid: v.pid, latest: { ...v.latest }, news2: v.news2 };
   }
 
-  private async receive(fetched: Data): Promise<void> {
-    let data = fetched;
-    if (this.opts.via) {
-      try {
-        data = new Decoder(fetched.content).decode(Data);
-      } catch {
-        this.rejected.add("malformed-content");
-        return;
-      }
-      if (!data.name.equals(fetched.name.slice(this.opts.via.length))) {
-        this.rejected.add("malformed-content"); // the server answered with another reading
-        return;
-      }
-    }
-    const failure = await trustFailure(this.opts.verifier, data);
-    if (failure) {
-      this.rejected.add(failure);
-      return;
-    }
-    let reading: Reading;
-    try {
-      reading = Reading.fromContent(data.content);
-    } catch {
-      this.rejected.add("malformed-content");
-      return;
-    }
-    this.opts.onReading?.(data.name, reading);
-    ++this.counters.verified;
-    const { pid, stream } = expectName(data.name, "reading");
+  private assessReading(name: Name, reading: Reading): void {
+    const { pid, stream } = expectName(name, "reading");
     const view = this.views.get(pid)!;
     if (stream === "fall") {
       // A fall calls for an urgent response (medium), or more if the patient is already worse.
-      this.raise(view, AlarmKind.Fall, Math.max(view.alarmedLevel, 2), data.name, reading.producedAt);
+      this.raise(view, AlarmKind.Fall, Math.max(view.alarmedLevel, 2), name, reading.producedAt);
       return;
     }
     const seen = view.latest[stream];
     if (seen && seen.reading.producedAt > reading.producedAt) {
       return; // an older reading arriving late does not replace a newer one
     }
-    view.latest[stream] = { name: data.name, reading };
-    this.assess(view, data.name, reading.producedAt);
+    view.latest[stream] = { name, reading };
+    this.assess(view, name, reading.producedAt);
   }
 
   private assess(view: PatientState, trigger: Name, producedAt: number): void {
@@ -236,12 +179,9 @@ export class LiveMonitor implements Disposable {
   }
 
   [Symbol.dispose](): void {
-    for (const f of this.followers) {
-      f[Symbol.dispose]();
-    }
+    this.subscription[Symbol.dispose]();
     for (const s of this.alarmStreams.values()) {
       s[Symbol.dispose]();
     }
-    this.face[Symbol.dispose]();
   }
 }

@@ -2,7 +2,7 @@ import type { Forwarder, FwFace } from "@ndn/fw";
 import type { Name } from "@ndn/packet";
 
 import { type NodeLayerOptions, NodeForwarder } from "../node/mod.js";
-import type { Topology } from "../topology/mod.js";
+import { shortestPathsToward, type Topology } from "../topology/mod.js";
 import { Link } from "./link.js";
 
 /** How a node forwards Interests for a prefix that several nodes announce. */
@@ -12,7 +12,6 @@ interface Adjacency {
   peer: string;
   /** Face on this node's forwarder toward the peer. */
   face: FwFace;
-  delayMs: number;
 }
 
 /**
@@ -46,8 +45,8 @@ export class EmulatedNetwork implements Disposable {
       this.links.push(link);
       const faceA = this.fw(l.a).addFace(link.faceA);
       const faceB = this.fw(l.b).addFace(link.faceB);
-      this.adjacency.get(l.a)!.push({ peer: l.b, face: faceA, delayMs: l.delayMs });
-      this.adjacency.get(l.b)!.push({ peer: l.a, face: faceB, delayMs: l.delayMs });
+      this.adjacency.get(l.a)!.push({ peer: l.b, face: faceA });
+      this.adjacency.get(l.b)!.push({ peer: l.a, face: faceB });
     }
   }
 
@@ -91,7 +90,7 @@ export class EmulatedNetwork implements Disposable {
     for (const announcers of byPrefix.values()) {
       const { prefix } = announcers[0]!;
       const multicast = announcers.some((a) => a.strategy === "multicast");
-      const paths = announcers.map((a) => this.shortestPathsToward(a.node));
+      const paths = announcers.map((a) => this.routesToward(a.node));
       for (const node of this.nodes.keys()) {
         const reachable = paths.filter((p) => p.hop.has(node));
         const chosen = multicast ? reachable : reachable.sort((x, y) => x.dist.get(node)! - y.dist.get(node)!).slice(0, 1);
@@ -102,34 +101,12 @@ export class EmulatedNetwork implements Disposable {
     }
   }
 
-  /**
-   * For every node that can reach `dest`: its distance and the face of its first hop on a shortest
-   * path (Dijkstra on delay).
-   */
-  private shortestPathsToward(dest: string): { dist: Map<string, number>; hop: Map<string, FwFace> } {
-    const dist = new Map<string, number>([[dest, 0]]);
+  /** For every node that can reach `dest`: its distance, and its face toward the next hop of a shortest path. */
+  private routesToward(dest: string): { dist: ReadonlyMap<string, number>; hop: Map<string, FwFace> } {
+    const { dist, next } = shortestPathsToward(this.topology, dest);
     const hop = new Map<string, FwFace>();
-    const done = new Set<string>();
-    while (true) {
-      let u: string | undefined;
-      for (const [n, d] of dist) {
-        if (!done.has(n) && (u === undefined || d < dist.get(u)! || (d === dist.get(u)! && n < u))) {
-          u = n;
-        }
-      }
-      if (u === undefined) {
-        break;
-      }
-      done.add(u);
-      for (const { peer, delayMs } of this.adjacency.get(u)!) {
-        // One hop costs its delay plus a small constant, so equal delays prefer fewer hops.
-        const d = dist.get(u)! + delayMs + 0.001;
-        if (!done.has(peer) && d < (dist.get(peer) ?? Infinity)) {
-          dist.set(peer, d);
-          // The peer reaches dest through its face back toward u.
-          hop.set(peer, this.adjacency.get(peer)!.find((a) => a.peer === u)!.face);
-        }
-      }
+    for (const [node, peer] of next) {
+      hop.set(node, this.adjacency.get(node)!.find((a) => a.peer === peer)!.face);
     }
     return { dist, hop };
   }

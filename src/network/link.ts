@@ -82,6 +82,7 @@ export function wireSize(l3: object): number {
  */
 export class LinkDirection {
   readonly counters = newCounters();
+  private readonly observers = new Set<(l3: Interest | Data) => void>();
   private readonly queue: Array<{ pkt: FwPacket; since: number }> = [];
   private busy = false;
   private lastArrival = 0;
@@ -117,6 +118,15 @@ export class LinkDirection {
     if (!this.busy) {
       this.transmitNext();
     }
+  }
+
+  /**
+   * Watch every Interest and Data as it goes on the wire (after the queue, so not those dropped):
+   * for a measurement the counters do not make, such as copies of a reading on a bottleneck.
+   */
+  observe(onPacket: (l3: Interest | Data) => void): Disposable {
+    this.observers.add(onPacket);
+    return { [Symbol.dispose]: () => void this.observers.delete(onPacket) };
   }
 
   /** Take the link down (everything queued is lost) or up again. */
@@ -185,6 +195,11 @@ export class LinkDirection {
     } else if (l3 instanceof Data) {
       ++c.data;
       c.dataBytes += octets;
+    } else {
+      return;
+    }
+    for (const observe of this.observers) {
+      observe(l3);
     }
   }
 }

@@ -1,9 +1,11 @@
-import { DoctorApp, type ReceivedAlarm } from "../doctor/mod.js";
-import { PatientGateway, type ReadingPublisher } from "../gateway/mod.js";
-import { AlarmKind, LiveMonitor } from "../monitor/mod.js";
 import path from "node:path";
 
+import type { Name } from "@ndn/packet";
+
 import { CloudServer } from "../cloud/mod.js";
+import { DoctorApp, type ReceivedAlarm } from "../doctor/mod.js";
+import { PatientGateway, type ReadingPublisher } from "../gateway/mod.js";
+import { AlarmKind, LiveMonitor, ReadingSubscription } from "../monitor/mod.js";
 import { type LedgerAppender, LedgerReplicator } from "../ledger/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import {
@@ -11,7 +13,7 @@ import {
 } from "../naming/mod.js";
 import { EmulatedNetwork } from "../network/mod.js";
 import type { NodeLayerOptions } from "../node/mod.js";
-import { deviceKit, type FhirBundle, MedicalDevice, Physiology, STREAMS, toFhirBundle } from "../sensors/mod.js";
+import { deviceKit, type FhirBundle, MedicalDevice, Physiology, type Reading, STREAMS, toFhirBundle } from "../sensors/mod.js";
 import { realTime, type TimeDriver, virtualTime } from "../sim/time-driver.js";
 import type { Topology, TopologyNode } from "../topology/mod.js";
 import { ALARM_COLUMNS, CsvTable, LinkTracer, READING_COLUMNS } from "../trace/mod.js";
@@ -62,6 +64,32 @@ export interface ScenarioOptions {
   onProgress?: (elapsedMs: number, durationMs: number) => void;
   /** Called when a doctor receives an alarm. */
   onAlarm?: (alarm: ReceivedAlarm) => void;
+  /** Called with every reading a consumer (the live monitor or a monitoring station) verified. */
+  onReading?: (r: ConsumedReading) => void;
+  /** Called once the network is built, before any application starts: to observe its links. */
+  onNetwork?: (net: EmulatedNetwork) => void;
+  /**
+   * Keep the traces (`links.csv`, `readings.csv`, `alarms.csv`); an experiment of many runs that
+   * reads only the summary leaves them out.
+   * @defaultValue true
+   */
+  traces?: boolean;
+}
+
+/** A reading as one consumer verified it. */
+export interface ConsumedReading {
+  /** `monitor <hospital>` or `station <node>`. */
+  consumer: string;
+  name: Name;
+  reading: Reading;
+  /** Produced at the device → verified by this consumer, ms. */
+  latencyMs: number;
+}
+
+/** An application following every stream of a hospital's patients. */
+interface Consumer {
+  hospital: string;
+  subscription: ReadingSubscription;
 }
 
 export interface PatientRecord {
@@ -78,7 +106,7 @@ export interface ScenarioResult {
   summary: Summary;
   /** Each patient's latest vitals as the monitor verified them, as FHIR R4 Observations. */
   observations: FhirBundle;
-  /** Traces, as CSV text by file name: `links.csv`, `readings.csv`, `alarms.csv`. */
+  /** Traces, as CSV text by file name: `links.csv`, `readings.csv`, `alarms.csv` (none if `traces` is false). */
   traces: Record<string, string>;
 }
 
@@ -129,37 +157,61 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     }));
     net.computeRoutes();
 
-    // The hospital's applications: live monitor and doctors, each verifying with its pinned anchor.
+    opts.onNetwork?.(net);
+    const keepTraces = opts.traces ?? true;
     const readings = new CsvTable(READING_COLUMNS);
+    const latencies: number[] = [];
+    const consumed = (consumer: string) => (name: Name, reading: Reading) => {
+      const now = Date.now();
+      const latencyMs = now - reading.producedAt;
+      latencies.push(latencyMs);
+      opts.onReading?.({ consumer, name, reading, latencyMs });
+      if (keepTraces) {
+        const r = expectName(name, "reading");
+        readings.add({
+          consumer, reading: showName(name), patient: r.pid, stream: r.stream, seq: r.seq,
+          produced_ms: reading.producedAt - SIMULATION_EPOCH, verified_ms: now - SIMULATION_EPOCH, latency_ms: latencyMs,
+        });
+      }
+    };
+    const verifierAt = (node: string, hospital: string) => new TrustVerifier({
+      anchors: [anchors.get(hospital)!.cert],
+      fetchCertificate: fetchCertificateOverNdn(net.fw(node)),
+      importVerifier: identities.importVerifier,
+    });
+    const monitoredBy = (hospital: string) => patients.filter((p) => p.hospital === hospital)
+      .map((p) => ({ pid: p.pid, devices: deviceKit(p.streams), rateHz: p.rateHz }));
+    const via = cloud === undefined ? undefined : cloudStorePrefix(cloud.node);
+
+    // The hospital's applications: live monitor and doctors, each verifying with its pinned anchor.
     const monitors = new Map<string, LiveMonitor>();
+    const consumers: Consumer[] = [];
     const doctors: DoctorApp[] = [];
     for (const h of [...topology.nodes.values()].filter((n) => n.role === "hospital" && n.monitor)) {
       const fw = net.fw(h.name);
-      const verifier = () => new TrustVerifier({
-        anchors: [anchors.get(h.name)!.cert],
-        fetchCertificate: fetchCertificateOverNdn(fw),
-        importVerifier: identities.importVerifier,
-      });
-      const mine = patients.filter((p) => p.hospital === h.name);
-      monitors.set(h.name, use(new LiveMonitor({
-        fw, hospital: h.name, identity: monitorIds.get(h.name)!, verifier: verifier(),
-        patients: mine.map((p) => ({ pid: p.pid, devices: deviceKit(p.streams), rateHz: p.rateHz })),
-        via: cloud === undefined ? undefined : cloudStorePrefix(cloud),
-        onReading: (name, reading) => {
-          const r = expectName(name, "reading");
-          const now = Date.now();
-          readings.add({
-            reading: showName(name), patient: r.pid, stream: r.stream, seq: r.seq,
-            produced_ms: reading.producedAt - SIMULATION_EPOCH, verified_ms: now - SIMULATION_EPOCH, latency_ms: now - reading.producedAt,
-          });
-        },
-      })));
+      const monitor = use(new LiveMonitor({
+        fw, hospital: h.name, identity: monitorIds.get(h.name)!, verifier: verifierAt(h.name, h.name),
+        patients: monitoredBy(h.name), via, onReading: consumed(`monitor ${h.name}`),
+      }));
+      monitors.set(h.name, monitor);
+      consumers.push({ hospital: h.name, subscription: monitor.subscription });
       for (let i = 1; i <= h.doctors; ++i) {
         doctors.push(use(new DoctorApp({
-          fw, doctor: `${h.name}/doctor${i}`, hospital: h.name, patients: mine.map((p) => p.pid),
-          verifier: verifier(), onAlarm: opts.onAlarm,
+          fw, doctor: `${h.name}/doctor${i}`, hospital: h.name, patients: monitoredBy(h.name).map((p) => p.pid),
+          verifier: verifierAt(h.name, h.name), onAlarm: opts.onAlarm,
         })));
       }
+    }
+    // Monitoring stations: more consumers of the same streams (the K of the congestion experiment).
+    for (const st of [...topology.nodes.values()].filter((n) => n.role === "station")) {
+      const hospital = st.hospital!;
+      consumers.push({
+        hospital,
+        subscription: use(new ReadingSubscription({
+          fw: net.fw(st.name), describe: `station ${st.name}`, hospital, patients: monitoredBy(hospital),
+          verifier: verifierAt(st.name, hospital), via, onReading: consumed(`station ${st.name}`),
+        })),
+      });
     }
 
     // Each hospital keeps a replica of its patients' ledgers.
@@ -174,7 +226,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     }
 
     // Sensors start last, so that every follower is in place for reading 0.
-    const tracer = use(new LinkTracer(net.links));
+    const tracer = keepTraces ? use(new LinkTracer(net.links)) : undefined;
     const sensingStart = Date.now();
     for (const e of opts.script?.network ?? []) {
       setTimeout(() => applyNetworkEvent(net, e), e.atMs);
@@ -189,17 +241,17 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     }
     consultation?.stop();
     // Drain: until every reading of a monitored patient is verified, rejected or given up.
-    const monitoredPublished = () => sum(patients.filter((p) => monitors.has(p.hospital)).map((p) => p.publisher.published));
-    const accounted = () => sum([...monitors.values()].map((m) => m.counters.verified + m.rejected.total + m.counters.lost));
+    const publishedAt = (hospital: string) => sum(patients.filter((p) => p.hospital === hospital).map((p) => p.publisher.published));
+    const consumersDone = () => consumers.every((c) => c.subscription.accounted >= publishedAt(c.hospital));
     const replicated = () => patients.every((p) => replicators.get(p.hospital)!.perPatient.get(p.pid)!.blocks >= p.appender.blocks);
-    const settled = () => accounted() >= monitoredPublished() && doctors.every((d) => d.pendingVerifications === 0) && replicated();
+    const settled = () => consumersDone() && doctors.every((d) => d.pendingVerifications === 0) && replicated();
     const drainMs = opts.drainMs ?? 8000;
     let drained = 0;
     for (; drained < drainMs && !settled(); drained += 100) {
       await time.advance(100);
     }
     await time.advance(Math.min(500, drainMs - drained)); // for alarms in flight
-    tracer[Symbol.dispose]();
+    tracer?.[Symbol.dispose]();
 
     const summary = buildSummary({
       topology, seed, durationMs, sensingStart,
@@ -207,12 +259,12 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       wallMs: Number(process.hrtime.bigint() - wallStart) / 1e6,
       clock: virtual ? "virtual" : "real",
       mode,
-      patients, forgers, monitors, doctors, net, replicators,
+      patients, forgers, monitors, consumers: consumers.map((c) => c.subscription), latencies, doctors, net, replicators, cloud: cloud?.server,
       repos: await describeRepos(repos),
       consultation: consultation?.summarize(),
     });
     const alarms = new CsvTable(ALARM_COLUMNS);
-    for (const d of doctors) {
+    for (const d of keepTraces ? doctors : []) {
       for (const r of d.received) {
         alarms.add({
           alarm: showName(r.name), patient: r.pid, kind: r.alarm.kind === AlarmKind.Fall ? "fall" : "news2", level: r.alarm.levelName,
@@ -233,7 +285,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     return {
       summary,
       observations: toFhirBundle(latest),
-      traces: { "links.csv": tracer.table.toString(), "readings.csv": readings.toString(), "alarms.csv": alarms.toString() },
+      traces: tracer ? { "links.csv": tracer.table.toString(), "readings.csv": readings.toString(), "alarms.csv": alarms.toString() } : {},
     };
   } finally {
     for (const d of opened.reverse()) {
@@ -329,18 +381,18 @@ async function describeRepos(repos: ReadonlyMap<string, LevelStore>) {
 }
 
 /** The central server of the `cloud` mode, at the topology's cloud node. */
-function startCloud(topology: Topology, net: EmulatedNetwork, patients: readonly PatientRecord[], use: Use): string {
+function startCloud(topology: Topology, net: EmulatedNetwork, patients: readonly PatientRecord[], use: Use): { node: string; server: CloudServer } {
   const node = [...topology.nodes.values()].find((n) => n.role === "cloud");
   if (!node) {
     throw new Error(`mode cloud needs a node with role=cloud in ${topology.source}`);
   }
-  use(new CloudServer({
+  const server = use(new CloudServer({
     fw: net.fw(node.name),
     cloud: node.name,
     patients: patients.map((p) => ({ hospital: p.hospital, pid: p.pid, devices: deviceKit(p.streams), rateHz: p.rateHz })),
   }));
   net.announce(node.name, cloudStorePrefix(node.name));
-  return node.name;
+  return { node: node.name, server };
 }
 
 /** A link or every link of a node goes down or comes back up. */

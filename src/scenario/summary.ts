@@ -1,5 +1,6 @@
 import type { DoctorApp } from "../doctor/mod.js";
-import { AlarmKind, type LiveMonitor, type RejectionReason } from "../monitor/mod.js";
+import type { CloudServer } from "../cloud/mod.js";
+import { AlarmKind, type LiveMonitor, type ReadingSubscription, type RejectionReason } from "../monitor/mod.js";
 import { patientPrefix, showName } from "../naming/mod.js";
 import type { LedgerReplicaCounters, LedgerReplicator } from "../ledger/mod.js";
 import type { ConsultationSummary } from "./consultation-run.js";
@@ -38,7 +39,27 @@ export interface Summary {
   };
   alarms: SummaryAlarm[];
   /** Alarm latency (reading produced → alarm at a doctor) over every receipt, ms. */
-  alarmLatencyMs: { receipts: number; p50: number | null; p95: number | null; max: number | null };
+  alarmLatencyMs: { receipts: number; p50: number | null; p95: number | null; p99: number | null; max: number | null };
+  /**
+   * Every application following the patients' streams: the live monitors and the monitoring
+   * stations. Each should verify every reading of its hospital's patients.
+   */
+  consumers: {
+    monitors: number;
+    stations: number;
+    /** Readings published × the consumers following them. */
+    expected: number;
+    verified: number;
+    rejected: number;
+    lost: number;
+    /** Reading produced → verified by a consumer, over every consumer, ms. */
+    latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  };
+  /**
+   * Interests for readings that reached their producers, and those answered: the home gateways',
+   * and the cloud server's in mode `cloud`.
+   */
+  producerLoad: { gateways: ProducerLoad; server?: ProducerLoad };
   patients: SummaryPatient[];
   /** Traffic of every link, per direction, over the whole run. */
   links: SummaryLink[];
@@ -50,6 +71,11 @@ export interface Summary {
   commitLatencyMs: { readings: number; p50: number | null; p95: number | null; p99: number | null };
   /** The consultation ledger shared by the hospitals, when there are two or more. */
   consultation?: ConsultationSummary;
+}
+
+export interface ProducerLoad {
+  interests: number;
+  answered: number;
 }
 
 export interface SummaryLink {
@@ -108,14 +134,19 @@ export interface SummaryInput {
   patients: readonly PatientRecord[];
   forgers: readonly Forger[];
   monitors: ReadonlyMap<string, LiveMonitor>;
+  /** The monitors' subscriptions and the stations'. */
+  consumers: readonly ReadingSubscription[];
+  /** Latency of every reading at every consumer, ms. */
+  latencies: number[];
   doctors: readonly DoctorApp[];
+  cloud?: CloudServer;
 }
 
 export function buildSummary(s: SummaryInput): Summary {
   const monitors = [...s.monitors.values()];
   const rejected = new Tally<RejectionReason>();
   for (const m of monitors) {
-    rejected.merge(m.rejected);
+    rejected.merge(m.subscription.rejected);
   }
   const receipts = new Map<string, Array<{ doctor: string; latencyMs: number }>>();
   for (const d of s.doctors) {
@@ -150,10 +181,10 @@ export function buildSummary(s: SummaryInput): Summary {
     wallSeconds: Math.round(s.wallMs) / 1000,
     readings: {
       published: sum(s.patients.map((p) => p.publisher.published)),
-      verified: sum(monitors.map((m) => m.counters.verified)),
+      verified: sum(monitors.map((m) => m.subscription.counters.verified)),
       rejected: rejected.total,
       rejectedBy: rejected.toJSON(),
-      lost: sum(monitors.map((m) => m.counters.lost)),
+      lost: sum(monitors.map((m) => m.subscription.counters.lost)),
       forged: sum(s.forgers.map((f) => f.forged)),
       unmonitored: sum(s.patients.filter((p) => !s.monitors.has(p.hospital)).map((p) => p.publisher.published)),
     },
@@ -162,7 +193,24 @@ export function buildSummary(s: SummaryInput): Summary {
       receipts: latencies.length,
       p50: percentile(latencies, 0.5),
       p95: percentile(latencies, 0.95),
+      p99: percentile(latencies, 0.99),
       max: latencies.at(-1) ?? null,
+    },
+    consumers: {
+      monitors: s.monitors.size,
+      stations: s.consumers.length - s.monitors.size,
+      expected: sum(s.consumers.map((c) => sum(s.patients.filter((p) => p.hospital === c.hospital).map((p) => p.publisher.published)))),
+      verified: sum(s.consumers.map((c) => c.counters.verified)),
+      rejected: sum(s.consumers.map((c) => c.rejected.total)),
+      lost: sum(s.consumers.map((c) => c.counters.lost)),
+      latencyMs: percentiles(s.latencies.sort((a, b) => a - b)),
+    },
+    producerLoad: {
+      gateways: {
+        interests: sum(s.patients.map((p) => p.publisher.load.interests)),
+        answered: sum(s.patients.map((p) => p.publisher.load.answered)),
+      },
+      ...(s.cloud ? { server: s.cloud.load } : {}),
     },
     patients: s.patients.map((p) => {
       const view = s.monitors.get(p.hospital)?.view(p.pid);
@@ -193,7 +241,12 @@ export function buildSummary(s: SummaryInput): Summary {
 
 function latencySummary(values: number[]): Summary["commitLatencyMs"] {
   const sorted = values.sort((a, b) => a - b);
-  return { readings: sorted.length, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
+  return { readings: sorted.length, ...percentiles(sorted) };
+}
+
+/** p50, p95 and p99 of sorted values. */
+export function percentiles(sorted: readonly number[]): { p50: number | null; p95: number | null; p99: number | null } {
+  return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
 }
 
 export function sum(xs: readonly number[]): number {
@@ -224,6 +277,12 @@ export function formatSummary(s: Summary): string {
   if (r.rejected > 0 || r.forged > 0) {
     const why = Object.entries(r.rejectedBy).map(([k, v]) => `${k} ${v}`).join(", ");
     out.push(`  rejected by reason: ${why || "none"} (the scenario forged ${r.forged})`);
+  }
+  const k = s.consumers;
+  if (k.stations > 0) {
+    const ms = (v: number | null) => (v === null ? "-" : `${v.toFixed(1)} ms`);
+    out.push(`  ${k.monitors} monitor(s) and ${k.stations} monitoring station(s): ${k.verified} of ${k.expected} readings verified, ${k.lost} lost; ` +
+      `latency p50 ${ms(k.latencyMs.p50)}, p95 ${ms(k.latencyMs.p95)}, p99 ${ms(k.latencyMs.p99)}`);
   }
   out.push("");
   out.push(`Alarms: ${s.alarms.length} raised`);

@@ -38,12 +38,19 @@ export class StreamProducer implements Disposable {
   private newest = -1;
   /** Sequence numbers below this were published before a restart: the repo (fallback) has them. */
   private resumedAt = -1;
+  /** Interests that reached this producer, and those it answered with a packet: the producer's load. */
+  readonly counters = { interests: 0, answered: 0 };
 
   constructor(private readonly opts: StreamProducerOptions) {
     this.bufferSize = opts.bufferSize ?? 600;
     this.maxAhead = opts.maxAhead ?? 64;
     this.maxWaitMs = opts.maxWaitMs ?? 60_000;
-    this.producer = produce(opts.prefix, (interest) => this.answer(interest), {
+    this.producer = produce(opts.prefix, async (interest) => {
+      ++this.counters.interests;
+      const data = await this.answer(interest);
+      this.counters.answered += data ? 1 : 0;
+      return data;
+    }, {
       fw: opts.fw,
       describe: `stream ${showName(opts.prefix)}`,
       concurrency: 4096,
@@ -131,4 +138,14 @@ export class StreamProducer implements Disposable {
     }
     this.waiting.clear();
   }
+}
+
+/** Interests that reached a set of producers, and those they answered. */
+export function producerLoad(producers: Iterable<StreamProducer>): { interests: number; answered: number } {
+  const load = { interests: 0, answered: 0 };
+  for (const p of producers) {
+    load.interests += p.counters.interests;
+    load.answered += p.counters.answered;
+  }
+  return load;
 }

@@ -8,7 +8,7 @@ import {
   type Forgery, type NodeRole, type PatientSpec, type Topology, TopologyError, type TopologyLink, type TopologyNode,
 } from "./topology.js";
 
-const ROLES: readonly NodeRole[] = ["home", "router", "hospital", "cloud"];
+const ROLES: readonly NodeRole[] = ["home", "router", "hospital", "cloud", "station"];
 
 /** Node parameters each role understands; anything else is reported, so typos are not ignored. */
 const NODE_PARAMS: Record<NodeRole, readonly string[]> = {
@@ -16,6 +16,7 @@ const NODE_PARAMS: Record<NodeRole, readonly string[]> = {
   router: ["role"],
   hospital: ["role", "doctors", "monitor"],
   cloud: ["role"],
+  station: ["role", "hospital"],
 };
 const LINK_PARAMS = ["delay", "bw", "loss", "jitter", "max_queue_size", "mark_threshold"];
 
@@ -158,8 +159,10 @@ function parseNode(name: string, line: number, params: Record<string, string>, f
     node.doctors = intParam(params, "doctors", 2, fail);
     node.monitor = boolParam(params, "monitor", true, fail);
   }
-  if (role === "home") {
+  if (role === "home" || role === "station") {
     node.hospital = params.hospital;
+  }
+  if (role === "home") {
     node.patients = parsePatients(name, params, fail);
   }
   return node;
@@ -286,17 +289,17 @@ function boolParam(params: Record<string, string>, key: string, dflt: boolean, f
   return fail(`${key}=${v}: expected yes or no`);
 }
 
-/** Every home needs a hospital: the one it names, or the only one there is. */
+/** Every home and station needs a hospital: the one it names, or the only one there is. */
 function resolveHospitals({ source, nodes }: Topology): void {
   const hospitals = [...nodes.values()].filter((n) => n.role === "hospital");
   for (const node of nodes.values()) {
-    if (node.role !== "home") {
+    if (node.role !== "home" && node.role !== "station") {
       continue;
     }
     if (node.hospital === undefined) {
       if (hospitals.length !== 1) {
         throw new TopologyError(source, node.line,
-          `home ${node.name} must name its hospital (hospital=...): there are ${hospitals.length} hospitals`);
+          `${node.role} ${node.name} must name its hospital (hospital=...): there are ${hospitals.length} hospitals`);
       }
       node.hospital = hospitals[0]!.name;
     } else if (nodes.get(node.hospital)?.role !== "hospital") {

@@ -1,7 +1,11 @@
 import type { Episode } from "../sensors/mod.js";
 import type { StreamId } from "../naming/mod.js";
 
-export type NodeRole = "home" | "router" | "hospital" | "cloud";
+/**
+ * `station`: a monitoring station (a ward dashboard, a specialist's screen) following every stream
+ * of its hospital's patients, as the live monitor does, without scoring them.
+ */
+export type NodeRole = "home" | "router" | "hospital" | "cloud" | "station";
 
 /** A reading a scenario forges at a home, to test that the monitor rejects it. */
 export interface Forgery {
@@ -29,7 +33,7 @@ export interface TopologyNode {
   line: number;
   /** Every key=value of the line, as written. */
   params: Record<string, string>;
-  /** role=home: the hospital node caring for its patients. */
+  /** role=home: the hospital node caring for its patients; role=station: the hospital whose patients it follows. */
   hospital?: string;
   /** role=home: its patients. */
   patients: PatientSpec[];

@@ -41,8 +41,8 @@ export class LinkTracer implements Disposable {
   }
 }
 
-/** Per-reading latency records: produced at the device → verified at the monitor. */
-export const READING_COLUMNS = ["reading", "patient", "stream", "seq", "produced_ms", "verified_ms", "latency_ms"] as const;
+/** Per-reading latency records: produced at the device → verified at each consumer (the monitor, the stations). */
+export const READING_COLUMNS = ["consumer", "reading", "patient", "stream", "seq", "produced_ms", "verified_ms", "latency_ms"] as const;
 
 /** Per-alarm receipt records: reading produced → alarm raised → alarm at each doctor. */
 export const ALARM_COLUMNS = ["alarm", "patient", "kind", "level", "score", "doctor", "produced_ms", "received_ms", "latency_ms"] as const;
