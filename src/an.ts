@@ -3,6 +3,9 @@
  * They sit in the range NDN leaves to applications (128-252: one-octet TLV-TYPE).
  */
 export const TT = {
+  // node/unicast-flows.ts: a name component, not content: the flow of one request in modes ip and cloud
+  UnicastFlow: 0xBF,
+
   // sensors/reading.ts
   Reading: 0xC8,
   ProducedAt: 0xC9,

@@ -1,6 +1,6 @@
 import { Forwarder } from "@ndn/fw";
 import { KeyChain } from "@ndn/keychain";
-import { Data, type Name } from "@ndn/packet";
+import { Data } from "@ndn/packet";
 import { beforeAll, expect, test } from "vitest";
 
 import { DoctorApp, type ReceivedAlarm } from "../src/doctor/mod.js";
@@ -52,7 +52,7 @@ test("the monitor accepts genuine readings only, raises escalating alarms, and d
   using monitor = new LiveMonitor({
     fw, hospital: "h", identity: monitorId, verifier: verifier(), patients: [{ pid: "p", devices: kit }],
     follower: { window: 3 },
-    onReading: (name: Name) => accepted.push(name.toString()),
+    onReading: ({ name }) => accepted.push(name.toString()),
   });
   const received: ReceivedAlarm[] = [];
   using doctor = new DoctorApp({ fw, doctor: "d1", hospital: "h", patients: ["p"], verifier: verifier(), onAlarm: (a) => received.push(a) });

@@ -1,9 +1,11 @@
 import { consume, produce } from "@ndn/endpoint";
-import { Data, Interest, Name } from "@ndn/packet";
+import { Data, digestSigning, Interest, Name } from "@ndn/packet";
+import { Encoder } from "@ndn/tlv";
 import { expect, test } from "vitest";
 
 import { EmulatedNetwork, Link } from "../src/network/mod.js";
 import { ContentStore, type NodeLayerOptions, NodeForwarder } from "../src/node/mod.js";
+import { MODES } from "../src/scenario/mod.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
 import { parseTopology } from "../src/topology/mod.js";
 
@@ -166,5 +168,38 @@ test("routes: best-route reaches the nearest announcer of a prefix, multicast re
     for (const p of producers) {
       p.close();
     }
+  }
+});
+
+test("unicast flows (modes ip and cloud): every request crosses every link, and each consumer gets the producer's own packet", async () => {
+  const topology = parseTopology("[nodes]\nc1: _\nc2: _\nr: _\np: _\n[links]\nc1:r delay=5ms\nc2:r delay=5ms\nr:p delay=5ms\n");
+  for (const [mode, copies] of [["ip", 2], ["ndn-nocache", 1]] as const) {
+    using clock = new VirtualClock({ epoch: 0 }).install();
+    using net = new EmulatedNetwork(topology, 1, MODES[mode]);
+    net.announce("p", new Name("/p"));
+    net.computeRoutes();
+    const made = new Map<string, Uint8Array>();
+    let served = 0;
+    using _p = produce("/p", async (i) => {
+      ++served;
+      const data = new Data(i.name.length === 1 ? "/p/x" : i.name, Data.FreshnessPeriod(1000), new Uint8Array(50));
+      await digestSigning.sign(data);
+      made.set(data.name.toString(), Encoder.encode(data));
+      return data;
+    }, { fw: net.fw("p"), concurrency: 10 });
+    const got: Array<Uint8Array | string> = [];
+    const get = (node: string, ...args: Interest.CtorArg[]) => consume(new Interest(...args, Interest.Lifetime(1000)), { fw: net.fw(node), retx: 0 })
+      .then((d) => got.push(Encoder.encode(d)), (err: Error) => got.push(err.message));
+    setTimeout(() => void get("c1", "/p/x"), 0);
+    setTimeout(() => void get("c2", "/p/x"), 1);
+    setTimeout(() => void get("c1", "/p", Interest.CanBePrefix), 100);
+    await clock.advance(1000);
+    expect(got).toHaveLength(3);
+    for (const g of got) {
+      expect(g).toEqual(made.get("/8=p/8=x")); // byte for byte, signature and all
+    }
+    const fromProducer = net.link("r", "p").ba.counters;
+    expect(fromProducer.data).toBe(copies + 1); // the CanBePrefix request is a third
+    expect(served).toBe(copies + 1);
   }
 });

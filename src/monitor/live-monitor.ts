@@ -1,7 +1,8 @@
 import type { Forwarder } from "@ndn/fw";
+import type { DataStore as S } from "@ndn/repo-api";
 import { Data, type Name } from "@ndn/packet";
 
-import { alarmName, alarmStreamPrefix, expectName, type StreamId } from "../naming/mod.js";
+import { alarmName, alarmStreamPrefix, expectName, showName, type StreamId } from "../naming/mod.js";
 import type { Reading } from "../sensors/mod.js";
 import { type StreamFollowerOptions, StreamProducer } from "../streams/mod.js";
 import type { Identity, TrustVerifier } from "../trust/mod.js";
@@ -21,15 +22,22 @@ export interface LiveMonitorOptions {
   /** Fetch readings from a cloud server's store under this prefix (`/<cloud>/store`) instead of from the homes. */
   via?: Name;
   /** Called with every reading that passed verification, before it is assessed. */
-  onReading?: (name: Name, reading: Reading) => void;
+  onReading?: (data: Data, reading: Reading) => void;
+  /**
+   * Where every verified reading is kept (the hospital repo): the hospital's ledger replica then
+   * finds the committed readings there instead of fetching them again.
+   */
+  store?: S.Insert;
   /**
    * How long a patient must stay at low NEWS2 before a new rise alarms again, ms: scores hovering
    * around a threshold would otherwise alarm at every crossing.
    * @defaultValue 120000
    */
   rearmAfterMs?: number;
-  /** Tuning of the followers (window, retries). */
+  /** Tuning of the followers (window, retries), and how their start is spread. */
   follower?: Pick<StreamFollowerOptions, "window" | "maxRetries">;
+  spreadStartMs?: number;
+  seed?: number;
 }
 
 /** An alarm the monitor raised. */
@@ -90,10 +98,11 @@ export class LiveMonitor implements Disposable {
     }
     this.subscription = new ReadingSubscription({
       fw: opts.fw, describe: `monitor ${opts.hospital}`, hospital: opts.hospital, patients: opts.patients,
-      verifier: opts.verifier, via: opts.via, follower: opts.follower,
-      onReading: (name, reading) => {
-        opts.onReading?.(name, reading);
-        this.assessReading(name, reading);
+      verifier: opts.verifier, via: opts.via, follower: opts.follower, spreadStartMs: opts.spreadStartMs, seed: opts.seed,
+      onReading: (data, reading) => {
+        opts.onReading?.(data, reading);
+        void opts.store?.insert(data).catch(reportFailure(`monitor ${opts.hospital} storing ${showName(data.name)}`));
+        this.assessReading(data.name, reading);
       },
     });
   }

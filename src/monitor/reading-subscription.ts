@@ -6,6 +6,7 @@ import { showName, type StreamId, streamPrefix } from "../naming/mod.js";
 import { Reading } from "../sensors/mod.js";
 import { ConsumerFace, StreamFollower, type StreamFollowerOptions } from "../streams/mod.js";
 import { type TrustFailure, trustFailure, type TrustVerifier } from "../trust/mod.js";
+import { Random } from "../util/random.js";
 import { reportFailure } from "../util/report.js";
 import { Tally } from "../util/tally.js";
 
@@ -35,10 +36,18 @@ export interface ReadingSubscriptionOptions {
    * the homes; each comes wrapped in the server's Data, and the device's signature inside is verified.
    */
   via?: Name;
-  /** Called with every reading that passed verification. */
-  onReading: (name: Name, reading: Reading) => void;
+  /** Called with every reading that passed verification: the device's Data, and what it says. */
+  onReading: (data: Data, reading: Reading) => void;
   /** Tuning of the followers (window, retries). */
   follower?: Pick<StreamFollowerOptions, "window" | "maxRetries">;
+  /**
+   * Start each stream's follower at a random moment within this many ms, rather than all at once:
+   * many consumers starting the same instant would send a burst no real network sees.
+   * @defaultValue 0
+   */
+  spreadStartMs?: number;
+  /** Seed of the start times. @defaultValue 1 */
+  seed?: number;
 }
 
 /**
@@ -49,6 +58,7 @@ export interface ReadingSubscriptionOptions {
 export class ReadingSubscription implements Disposable {
   private readonly face: ConsumerFace;
   private readonly followers: StreamFollower[] = [];
+  private readonly starting = new Set<NodeJS.Timeout>();
   /** Readings verified and given up (lost); rejected readings are tallied by reason. */
   public readonly counters = { verified: 0, lost: 0 };
   public readonly rejected = new Tally<RejectionReason>();
@@ -56,12 +66,13 @@ export class ReadingSubscription implements Disposable {
   constructor(private readonly opts: ReadingSubscriptionOptions) {
     this.face = new ConsumerFace(opts.fw, opts.describe);
     const window = opts.follower?.window ?? 3;
+    const random = Random.derive(opts.seed ?? 1, `start ${opts.describe}`);
     for (const p of opts.patients) {
       for (const [did, streams] of p.devices) {
         for (const stream of streams) {
           const own = streamPrefix(opts.hospital, p.pid, did, stream);
           const prefix = opts.via ? opts.via.append(...own.comps) : own;
-          this.followers.push(new StreamFollower({
+          const follow = () => this.followers.push(new StreamFollower({
             ...opts.follower,
             face: this.face,
             prefix,
@@ -71,6 +82,16 @@ export class ReadingSubscription implements Disposable {
             onData: (data) => void this.receive(data).catch(reportFailure(`${opts.describe} ${showName(prefix)}`)),
             onLost: () => ++this.counters.lost,
           }));
+          const delay = random.uniform(0, opts.spreadStartMs ?? 0);
+          if (delay > 0) {
+            const timer = setTimeout(() => {
+              this.starting.delete(timer);
+              follow();
+            }, delay);
+            this.starting.add(timer);
+          } else {
+            follow();
+          }
         }
       }
     }
@@ -113,10 +134,13 @@ export class ReadingSubscription implements Disposable {
       return;
     }
     ++this.counters.verified;
-    this.opts.onReading(data.name, reading);
+    this.opts.onReading(data, reading);
   }
 
   [Symbol.dispose](): void {
+    for (const t of this.starting) {
+      clearTimeout(t);
+    }
     for (const f of this.followers) {
       f[Symbol.dispose]();
     }

@@ -1,2 +1,3 @@
 export * from "./content-store.js";
 export * from "./node-forwarder.js";
+export * from "./unicast-flows.js";

@@ -3,6 +3,7 @@ import { Data, Interest } from "@ndn/packet";
 
 import { AsyncQueue } from "../util/async-queue.js";
 import { ContentStore } from "./content-store.js";
+import { UnicastFlows } from "./unicast-flows.js";
 
 /** Which of the node layer's functions are on; each can be switched off to make a baseline. */
 export interface NodeLayerOptions {
@@ -14,6 +15,13 @@ export interface NodeLayerOptions {
   nonceGuard?: boolean;
   /** How long a seen nonce is remembered, ms. @defaultValue 6000 */
   deadNonceMs?: number;
+  /**
+   * Every request on a flow of its own, end to end, as in a client-server network: no two
+   * Interests share a pending entry, so every response crosses every link (modes ip and cloud;
+   * {@link UnicastFlows}). Interests with ApplicationParameters (sync, commands) are left alone.
+   * @defaultValue false
+   */
+  unicast?: boolean;
 }
 
 /** Counters of a node layer. */
@@ -66,15 +74,18 @@ export class NodeForwarder {
   private prefixEntries = 0;
   private readonly seenNonces = new Map<string, number>();
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
+  private readonly flows?: UnicastFlows;
 
-  constructor(opts: NodeLayerOptions = {}) {
+  /** @param id - the node's name, unique in its network (it tells this node's unicast flows apart). */
+  constructor(opts: NodeLayerOptions = {}, id = "node") {
+    this.flows = opts.unicast ? new UnicastFlows(id) : undefined;
     this.inner = Forwarder.create();
     this.cs = new ContentStore(opts.csCapacity ?? 10_000);
     this.aggregation = opts.aggregation ?? true;
     this.nonceGuard = opts.nonceGuard ?? true;
     this.deadNonceMs = opts.deadNonceMs ?? 6000;
     // A Forwarder whose addFace puts the layer in front of each face; everything else is the inner one's.
-    const addFace = (face: FwFace.RxTx | FwFace.RxTxDuplex, attrs?: FwFace.Attributes) => this.addFace(face, attrs);
+    const addFace = (face: FwFace.RxTx | FwFace.RxTxDuplex, attrs?: FwFace.Attributes) => this.addFace(face, attrs, false);
     const bound = new Map<PropertyKey, unknown>();
     this.fw = new Proxy(this.inner, {
       get: (target, prop) => {
@@ -99,19 +110,25 @@ export class NodeForwarder {
     return { csHits: this.cs.hits, csMisses: this.cs.misses, ...this.counters_ };
   }
 
-  private addFace(face: FwFace.RxTx | FwFace.RxTxDuplex, attrs?: FwFace.Attributes): FwFace {
+  /** A face toward another node (a link): the rest are applications'. */
+  addNetworkFace(face: FwFace.RxTx | FwFace.RxTxDuplex): FwFace {
+    return this.addFace(face, undefined, true);
+  }
+
+  private addFace(face: FwFace.RxTx | FwFace.RxTxDuplex, attrs: FwFace.Attributes | undefined, network: boolean): FwFace {
     // What the face sends: the forwarder's packets, and the layer's own (cached or aggregated Data).
     const out = new AsyncQueue<FwPacket>();
+    const flows = network ? undefined : this.flows;
     const toFace = (fromFw: AsyncIterable<FwPacket>) => {
       void (async () => {
         for await (const pkt of fromFw) {
-          out.push(pkt);
+          out.push(flows ? toApplication(flows, pkt) : pkt);
         }
         out.close();
       })();
       return out;
     };
-    const fromFace = (rx: AsyncIterable<FwPacket>) => this.filterRx(rx, out);
+    const fromFace = (rx: AsyncIterable<FwPacket>) => this.filterRx(rx, out, flows);
     const wrapped: FwFace.RxTxDuplex = "duplex" in face ?
       { attributes: face.attributes, duplex: (fromFw) => fromFace(face.duplex(toFace(fromFw))) } :
       { attributes: face.attributes, duplex: (fromFw) => (void face.tx(toFace(fromFw)), fromFace(face.rx)) };
@@ -121,22 +138,26 @@ export class NodeForwarder {
   }
 
   /** Packets from a face toward the forwarder. */
-  private async *filterRx(rx: AsyncIterable<FwPacket>, out: AsyncQueue<FwPacket>): AsyncIterable<FwPacket> {
+  private async *filterRx(rx: AsyncIterable<FwPacket>, out: AsyncQueue<FwPacket>, flows?: UnicastFlows): AsyncIterable<FwPacket> {
     for await (const pkt of rx) {
       if (!FwPacket.isEncodable(pkt)) {
         yield pkt; // cancellations and rejections pass untouched
       } else if (pkt.l3 instanceof Interest) {
         // Like NFD, give an Interest its nonce on entering (copies sent on several faces share it);
         // on a copy, since a local consumer sends the same object again to retransmit.
-        const interest = pkt.l3.nonce === undefined ? withNonce(pkt.l3) : pkt.l3;
+        let interest = pkt.l3.nonce === undefined ? withNonce(pkt.l3) : pkt.l3;
+        if (flows && interest.appParameters === undefined) {
+          interest = flows.open(interest);
+        }
         const admitted = interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token);
         if (this.admitInterest(interest, pkt.token, out)) {
           yield admitted;
         }
+      } else if (pkt.l3 instanceof Data) {
+        const data = flows ? flows.answer(pkt.l3, pkt.token) : pkt.l3;
+        this.onData(data);
+        yield data === pkt.l3 ? pkt : FwPacket.create(data, pkt.token);
       } else {
-        if (pkt.l3 instanceof Data) {
-          this.onData(pkt.l3);
-        }
         yield pkt;
       }
     }
@@ -240,6 +261,7 @@ export class NodeForwarder {
       return;
     }
     this.lastSweep = now;
+    this.flows?.sweep(now);
     for (const [key, until] of this.seenNonces) {
       if (until <= now) {
         this.seenNonces.delete(key);
@@ -275,6 +297,22 @@ function countPrefixEntries(list: readonly PendingEntry[]): number {
     n += e.interest.canBePrefix ? 1 : 0;
   }
   return n;
+}
+
+/** A packet the forwarder sends to an application, on this node's end of a unicast flow. */
+function toApplication(flows: UnicastFlows, pkt: FwPacket): FwPacket {
+  if (!FwPacket.isEncodable(pkt)) {
+    return pkt; // a rejection: its consumer finds it by token
+  }
+  if (pkt.l3 instanceof Interest) {
+    const interest = flows.deliverInterest(pkt.l3, pkt.token);
+    return interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token);
+  }
+  if (pkt.l3 instanceof Data) {
+    const data = UnicastFlows.receive(pkt.l3);
+    return data === pkt.l3 ? pkt : FwPacket.create(data, pkt.token);
+  }
+  return pkt;
 }
 
 function withNonce(interest: Interest): Interest {

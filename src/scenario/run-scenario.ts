@@ -1,6 +1,6 @@
 import path from "node:path";
 
-import type { Name } from "@ndn/packet";
+import type { Data, Name } from "@ndn/packet";
 
 import { CloudServer } from "../cloud/mod.js";
 import { DoctorApp, type ReceivedAlarm } from "../doctor/mod.js";
@@ -18,6 +18,7 @@ import { realTime, type TimeDriver, virtualTime } from "../sim/time-driver.js";
 import type { Topology, TopologyNode } from "../topology/mod.js";
 import { ALARM_COLUMNS, CsvTable, LinkTracer, READING_COLUMNS } from "../trace/mod.js";
 import { CertificateServer, fetchCertificateOverNdn, type Identity, TrustVerifier } from "../trust/mod.js";
+import { Random } from "../util/random.js";
 import { reportFailure } from "../util/report.js";
 import { ConsultationRun } from "./consultation-run.js";
 import { Forger } from "./forgery.js";
@@ -116,9 +117,12 @@ export type ForwardingMode = "ndn" | "ndn-nocache" | "ip" | "cloud";
 export const MODES: Readonly<Record<ForwardingMode, NodeLayerOptions>> = {
   ndn: {},
   "ndn-nocache": { csCapacity: 0 },
-  ip: { csCapacity: 0, aggregation: false },
-  cloud: { csCapacity: 0, aggregation: false },
+  ip: { csCapacity: 0, aggregation: false, unicast: true },
+  cloud: { csCapacity: 0, aggregation: false, unicast: true },
 };
+
+/** Consumers start following each stream within the first second, not all at one instant. */
+const CONSUMER_START = (seed: number) => ({ spreadStartMs: 1000, seed });
 
 /** Start of every virtual-time run, so that timestamps (and certificate names) repeat. */
 export const SIMULATION_EPOCH = Date.UTC(2026, 0, 1);
@@ -161,7 +165,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     const keepTraces = opts.traces ?? true;
     const readings = new CsvTable(READING_COLUMNS);
     const latencies: number[] = [];
-    const consumed = (consumer: string) => (name: Name, reading: Reading) => {
+    const consumed = (consumer: string) => ({ name }: Data, reading: Reading) => {
       const now = Date.now();
       const latencyMs = now - reading.producedAt;
       latencies.push(latencyMs);
@@ -191,7 +195,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       const fw = net.fw(h.name);
       const monitor = use(new LiveMonitor({
         fw, hospital: h.name, identity: monitorIds.get(h.name)!, verifier: verifierAt(h.name, h.name),
-        patients: monitoredBy(h.name), via, onReading: consumed(`monitor ${h.name}`),
+        patients: monitoredBy(h.name), via, onReading: consumed(`monitor ${h.name}`), store: repos.get(h.name), ...CONSUMER_START(seed),
       }));
       monitors.set(h.name, monitor);
       consumers.push({ hospital: h.name, subscription: monitor.subscription });
@@ -209,7 +213,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
         hospital,
         subscription: use(new ReadingSubscription({
           fw: net.fw(st.name), describe: `station ${st.name}`, hospital, patients: monitoredBy(hospital),
-          verifier: verifierAt(st.name, hospital), via, onReading: consumed(`station ${st.name}`),
+          verifier: verifierAt(st.name, hospital), via, onReading: consumed(`station ${st.name}`), ...CONSUMER_START(seed),
         })),
       });
     }
@@ -359,6 +363,7 @@ async function provisionHomes(topology: Topology, net: EmulatedNetwork, identiti
         devicesToStart.push(() => new MedicalDevice({
           hospital, pid: p.pid, did, streams, physiology,
           rateHz: Object.fromEntries(streams.map((s) => [s, p.rateHz])),
+          phaseMs: Random.derive(seed, `phase ${hospital}/${p.pid}/${did}`).uniform(0, 1000 / p.rateHz),
           identity: deviceIds.get(did)!,
           emit: forger ?
             (r) => void forger.apply(r).then((f) => gw.take(f)).catch(reportFailure(`forger at ${home.name}`)) :

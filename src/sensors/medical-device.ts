@@ -32,6 +32,12 @@ export interface MedicalDeviceOptions {
   emit: (r: SignedReading) => void;
   /** First sequence number per stream (after a restart: one past the newest stored). @defaultValue 0 */
   firstSeq?: Partial<Record<StreamId, number>>;
+  /**
+   * Delay of the device's first sample, ms, below one sampling interval: devices' clocks are not
+   * aligned, and a network where every device samples at the same instant sees bursts no real
+   * one does. @defaultValue 0
+   */
+  phaseMs?: number;
 }
 
 /**
@@ -58,7 +64,9 @@ export class MedicalDevice implements Disposable {
           throw new RangeError(`sampling rate of ${stream} must be positive, got ${hz}`);
         }
         this.freshnessMs.set(stream, 1000 / hz);
-        this.timers.push(setInterval(() => void this.sampleVital(stream).catch(report), 1000 / hz));
+        const sample = () => void this.sampleVital(stream).catch(report);
+        const phaseMs = (opts.phaseMs ?? 0) % (1000 / hz);
+        this.timers.push(setTimeout(() => this.timers.push(setInterval(sample, 1000 / hz)), phaseMs));
       } else {
         this.freshnessMs.set(stream, 1000);
         let checkedUntil = 0;
@@ -106,7 +114,7 @@ export class MedicalDevice implements Disposable {
 
   [Symbol.dispose](): void {
     for (const t of this.timers) {
-      clearInterval(t);
+      clearTimeout(t); // clears intervals too
     }
   }
 }
