@@ -129,8 +129,9 @@ test("4 hospitals, 2 home gateways and a router as processes on loopback: the co
     await sleep(1000);
     c.start("h4"); // both come back, resuming from their repos
     c.start("home1");
-    // Writing stops 5 s after each start; references follow until all is confirmed, then all is quiet.
-    await c.awaitAgreement(H.map((h, i) => [h, port(13 + i)]), 8000, 60_000);
+    // Writing stops 5 s after each start; references follow until all is confirmed, then all is
+    // quiet. The patients' ledgers, a block every 2 s, reach their hospitals within that time too.
+    await c.awaitAgreement(H.map((h, i) => [h, port(13 + i)]), 12_000, 60_000);
   } finally {
     await c.stopAll();
   }
@@ -152,7 +153,8 @@ test("4 hospitals, 2 home gateways and a router as processes on loopback: the co
   // across its restart (a block every 20 readings of 2 streams at 5 Hz: about one per 2 s).
   for (const [h, pid, home] of [["h1", "alice", "home1"], ["h2", "bob", "home2"]] as const) {
     for (const store of [path.join(c.data(h), "repo"), path.join(c.data(home), "repo")]) {
-      const { stdout } = await iomt("ledger", "verify", "--store", store, "--patient", `/${h}/patient/${pid}`, "--anchor", path.join(c.data(h), "anchor.cert"));
+      const { stdout } = await iomt("ledger", "verify", "--store", store, "--patient", `/${h}/patient/${pid}`, "--anchor", path.join(c.data(h), "anchor.cert"))
+        .catch((err: { stdout: string; stderr: string }) => ({ stdout: `${err.stdout}${err.stderr}` })); // shown if it fails
       const m = /ledger \S+: (\d+) blocks, (\d+) readings committed: OK/.exec(stdout);
       expect(m, stdout).not.toBeNull();
       expect(Number(m![1])).toBeGreaterThan(5);

@@ -1,21 +1,25 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 
 import { runBenchmarks } from "../bench/bench.js";
+import { durationArg, intArg, minutes, numberArg, PACKAGE_ROOT } from "./args.js";
+import { addExperimentCommands } from "./experiment-commands.js";
 import { addLedgerCommands } from "./ledger-commands.js";
 import { addNodeCommands } from "./node-commands.js";
 import { AlarmKind, news2 } from "../monitor/mod.js";
 import { nameFromUri, parseName } from "../naming/mod.js";
 import { type ForwardingMode, formatSummary, MODES, readScenarioFile, runScenario } from "../scenario/mod.js";
 import { checkNameInTopology, formatConf, readTopologyFile } from "../topology/mod.js";
-import { parseDuration } from "../util/duration.js";
 
-/** The package's root, to find the bundled topologies from any working directory. */
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DEFAULT_TOPOLOGY = path.join(PACKAGE_ROOT, "topologies", "home-hospital.conf");
+
+function progressBar(t: number, total: number): string {
+  const width = 30;
+  const done = Math.round((width * t) / total);
+  return `  [${"#".repeat(done)}${"-".repeat(width - done)}] ${minutes(t)} / ${minutes(total)} simulated`;
+}
 
 const program = new Command("iomt")
   .description("ndn-iomt: Named Data Networking for the Internet of Medical Things")
@@ -96,6 +100,7 @@ program.command("name")
     }
   });
 
+addExperimentCommands(program);
 addLedgerCommands(program);
 addNodeCommands(program);
 
@@ -121,37 +126,6 @@ program.command("news2")
     const r = news2({ respirationRate: o.rr, spo2: o.spo2, systolic: o.sbp, heartRate: o.hr, temperature: o.temp, onOxygen: o.oxygen, notAlert: o.notAlert });
     console.log(`NEWS2 ${r.total} (${r.level})`, JSON.stringify(r.subscores));
   });
-
-function progressBar(t: number, total: number): string {
-  const width = 30;
-  const done = Math.round((width * t) / total);
-  const min = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}`;
-  return `  [${"#".repeat(done)}${"-".repeat(width - done)}] ${min(t)} / ${min(total)} simulated`;
-}
-
-function durationArg(text: string): number {
-  try {
-    return parseDuration(text, "s");
-  } catch (err: unknown) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
-function numberArg(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`${JSON.stringify(text)} is not a non-negative number`);
-  }
-  return n;
-}
-
-function intArg(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`${JSON.stringify(text)} is not an integer`);
-  }
-  return n;
-}
 
 try {
   await program.parseAsync();

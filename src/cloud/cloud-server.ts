@@ -4,6 +4,7 @@ import { Encoder } from "@ndn/tlv";
 
 import { cloudStorePrefix, type StreamId, streamPrefix } from "../naming/mod.js";
 import { ConsumerFace, producerLoad, StreamFollower, StreamProducer } from "../streams/mod.js";
+import { Random } from "../util/random.js";
 import { reportFailure } from "../util/report.js";
 
 export interface CloudPatient {
@@ -19,6 +20,9 @@ export interface CloudServerOptions {
   /** The cloud's name: readings are served under `/<cloud>/store/<reading name>`. */
   cloud: string;
   patients: readonly CloudPatient[];
+  /** Start following each stream at a random moment within this many ms (seeded). @defaultValue 0 */
+  spreadStartMs?: number;
+  seed?: number;
 }
 
 /**
@@ -40,6 +44,7 @@ export class CloudServer implements Disposable {
   constructor(opts: CloudServerOptions) {
     this.face = new ConsumerFace(opts.fw, `cloud ${opts.cloud}`);
     const store = cloudStorePrefix(opts.cloud);
+    const random = Random.derive(opts.seed ?? 1, `start cloud ${opts.cloud}`);
     for (const p of opts.patients) {
       for (const [did, streams] of p.devices) {
         for (const stream of streams) {
@@ -52,6 +57,7 @@ export class CloudServer implements Disposable {
             prefix,
             lifetimeMs: Math.max(6000, 6000 / (p.rateHz ?? 1)),
             onData: (reading, seq) => void this.store(producer, served, reading, seq).catch(reportFailure(`cloud ${opts.cloud}`)),
+            startDelayMs: random.uniform(0, opts.spreadStartMs ?? 0),
           }));
         }
       }

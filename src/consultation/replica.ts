@@ -183,6 +183,11 @@ export class ConsultationReplica implements Disposable {
     const todo = [{ data: first, from: expectName(first.name, "consultation-block").hospital }];
     for (let fetches = 0; todo.length > 0;) {
       const { data, from } = todo.pop()!;
+      if (expectName(data.name, "consultation-block").hospital === this.opts.hospital) {
+        // A block of ours we do not hold can only be another fork run with our keys (fault
+        // injection): taking it would break our own chain.
+        continue;
+      }
       ++this.counters.fetched;
       if (!await isTrusted(this.opts.verifier, data)) {
         ++this.counters.rejected;

@@ -58,7 +58,6 @@ export interface ReadingSubscriptionOptions {
 export class ReadingSubscription implements Disposable {
   private readonly face: ConsumerFace;
   private readonly followers: StreamFollower[] = [];
-  private readonly starting = new Set<NodeJS.Timeout>();
   /** Readings verified and given up (lost); rejected readings are tallied by reason. */
   public readonly counters = { verified: 0, lost: 0 };
   public readonly rejected = new Tally<RejectionReason>();
@@ -72,7 +71,7 @@ export class ReadingSubscription implements Disposable {
         for (const stream of streams) {
           const own = streamPrefix(opts.hospital, p.pid, did, stream);
           const prefix = opts.via ? opts.via.append(...own.comps) : own;
-          const follow = () => this.followers.push(new StreamFollower({
+          this.followers.push(new StreamFollower({
             ...opts.follower,
             face: this.face,
             prefix,
@@ -81,17 +80,8 @@ export class ReadingSubscription implements Disposable {
             lifetimeMs: Math.max(6000, (2 * window * 1000) / (p.rateHz ?? 1)),
             onData: (data) => void this.receive(data).catch(reportFailure(`${opts.describe} ${showName(prefix)}`)),
             onLost: () => ++this.counters.lost,
+            startDelayMs: random.uniform(0, opts.spreadStartMs ?? 0),
           }));
-          const delay = random.uniform(0, opts.spreadStartMs ?? 0);
-          if (delay > 0) {
-            const timer = setTimeout(() => {
-              this.starting.delete(timer);
-              follow();
-            }, delay);
-            this.starting.add(timer);
-          } else {
-            follow();
-          }
         }
       }
     }
@@ -138,9 +128,6 @@ export class ReadingSubscription implements Disposable {
   }
 
   [Symbol.dispose](): void {
-    for (const t of this.starting) {
-      clearTimeout(t);
-    }
     for (const f of this.followers) {
       f[Symbol.dispose]();
     }

@@ -33,8 +33,8 @@ export class EmulatedNetwork implements Disposable {
    * @param nodeLayer - the node layer's functions at every node (the mode).
    */
   constructor(readonly topology: Topology, seed = 1, nodeLayer: NodeLayerOptions = {}) {
-    for (const name of topology.nodes.keys()) {
-      this.nodes.set(name, new NodeForwarder(nodeLayer));
+    for (const [i, name] of [...topology.nodes.keys()].entries()) {
+      this.nodes.set(name, new NodeForwarder(nodeLayer, i));
       this.adjacency.set(name, []);
     }
     for (const l of topology.links) {
@@ -43,8 +43,8 @@ export class EmulatedNetwork implements Disposable {
         maxQueueSize: l.maxQueueSize, markThreshold: l.markThreshold,
       }, seed);
       this.links.push(link);
-      const faceA = this.fw(l.a).addFace(link.faceA);
-      const faceB = this.fw(l.b).addFace(link.faceB);
+      const faceA = this.node(l.a).addNetworkFace(link.faceA);
+      const faceB = this.node(l.b).addNetworkFace(link.faceB);
       this.adjacency.get(l.a)!.push({ peer: l.b, face: faceA });
       this.adjacency.get(l.b)!.push({ peer: l.a, face: faceB });
     }
@@ -61,11 +61,15 @@ export class EmulatedNetwork implements Disposable {
 
   /** The forwarder of a node, for its applications and faces. */
   fw(node: string): Forwarder {
-    const n = this.nodes.get(node);
+    return this.node(node).fw;
+  }
+
+  private node(name: string): NodeForwarder {
+    const n = this.nodes.get(name);
     if (!n) {
-      throw new Error(`no node ${node} in ${this.topology.source}`);
+      throw new Error(`no node ${name} in ${this.topology.source}`);
     }
-    return n.fw;
+    return n;
   }
 
   /**

@@ -9,7 +9,10 @@ import { UnicastFlows } from "./unicast-flows.js";
 export interface NodeLayerOptions {
   /** Content Store capacity in packets; 0 turns caching off. @defaultValue 10000 */
   csCapacity?: number;
-  /** Interest aggregation: an Interest matching a pending one is not forwarded again. @defaultValue true */
+  /**
+   * Interest aggregation: an Interest matching a pending one is not forwarded again within the
+   * retransmission-suppression interval. @defaultValue true
+   */
   aggregation?: boolean;
   /** Drop an Interest whose name and nonce were seen recently (a loop). @defaultValue true */
   nonceGuard?: boolean;
@@ -23,6 +26,15 @@ export interface NodeLayerOptions {
    */
   unicast?: boolean;
 }
+
+/**
+ * Retransmission suppression, as NFD's (exponential, 10 ms doubling to 250 ms): an Interest from a
+ * new downstream is held behind a pending equal one sent upstream less than this long ago, else
+ * forwarded. Holding it for good would leave it waiting on an upstream Interest that expires first,
+ * and its consumer without the Data until its own retransmission.
+ */
+const SUPPRESS_MIN_MS = 10;
+const SUPPRESS_MAX_MS = 250;
 
 /** Counters of a node layer. */
 export interface NodeLayerCounters {
@@ -46,6 +58,9 @@ interface Downstream {
 interface PendingEntry {
   interest: Interest;
   expires: number;
+  /** When an Interest of this entry last went upstream, and how long a new one is held after that. */
+  lastSent: number;
+  suppressMs: number;
   /** The downstream that sent it first, served by the forwarder's own PIT. */
   first: { out: AsyncQueue<FwPacket>; token: unknown };
   /** Downstreams after the first: the first is served by the forwarder's own PIT. */
@@ -73,11 +88,14 @@ export class NodeForwarder {
   /** Pending entries with CanBePrefix: only when there are any must a Data's shorter prefixes be looked up. */
   private prefixEntries = 0;
   private readonly seenNonces = new Map<string, number>();
+  /** Name and nonce of each Interest sent on each network face, until it could still be in flight. */
+  private readonly sentNonces = new Map<string, number>();
+  private networkFaces = 0;
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
   private readonly flows?: UnicastFlows;
 
-  /** @param id - the node's name, unique in its network (it tells this node's unicast flows apart). */
-  constructor(opts: NodeLayerOptions = {}, id = "node") {
+  /** @param id - the node's number, unique in its network (it tells this node's unicast flows apart). */
+  constructor(opts: NodeLayerOptions = {}, id = 0) {
     this.flows = opts.unicast ? new UnicastFlows(id) : undefined;
     this.inner = Forwarder.create();
     this.cs = new ContentStore(opts.csCapacity ?? 10_000);
@@ -119,10 +137,11 @@ export class NodeForwarder {
     // What the face sends: the forwarder's packets, and the layer's own (cached or aggregated Data).
     const out = new AsyncQueue<FwPacket>();
     const flows = network ? undefined : this.flows;
+    const faceId = network ? ++this.networkFaces : 0;
     const toFace = (fromFw: AsyncIterable<FwPacket>) => {
       void (async () => {
         for await (const pkt of fromFw) {
-          out.push(flows ? toApplication(flows, pkt) : pkt);
+          out.push(flows ? toApplication(flows, pkt) : network ? this.freshNonce(faceId, pkt) : pkt);
         }
         out.close();
       })();
@@ -163,6 +182,27 @@ export class NodeForwarder {
     }
   }
 
+  /**
+   * An Interest going out on a network face again with a nonce it already carried there gets a new
+   * one. NDNts's PIT forwards its first Interest again when a retransmission joins a pending entry,
+   * and the next node's loop guard would take that for a loop and drop it; NFD sends the nonce of
+   * the Interest that came in.
+   */
+  private freshNonce(faceId: number, pkt: FwPacket): FwPacket {
+    if (!this.nonceGuard || !FwPacket.isEncodable(pkt) || !(pkt.l3 instanceof Interest)) {
+      return pkt;
+    }
+    const now = Date.now();
+    let interest = pkt.l3;
+    const key = (i: Interest) => `${faceId}:${i.name.valueHex}:${i.nonce}`;
+    if ((this.sentNonces.get(key(interest)) ?? 0) > now) {
+      interest = withNonce(interest);
+    }
+    // Remembered twice as long as a loop guard remembers it: the next node's guard counts from receipt.
+    this.sentNonces.set(key(interest), now + 2 * this.deadNonceMs);
+    return interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token, pkt.congestionMark);
+  }
+
   /** @returns whether the Interest goes on to the forwarder. */
   private admitInterest(interest: Interest, token: unknown, out: AsyncQueue<FwPacket>): boolean {
     const now = Date.now();
@@ -190,6 +230,7 @@ export class NodeForwarder {
       e.interest.mustBeFresh === interest.mustBeFresh);
     if (same && same.first.out === out && same.first.token === token) {
       same.expires = now + interest.lifetime; // the same consumer again: a retransmission goes upstream
+      same.lastSent = now;
       return true;
     }
     const again = same?.more.findIndex((d) => d.out === out && d.token === token) ?? -1;
@@ -197,6 +238,13 @@ export class NodeForwarder {
       // A held consumer retransmits: it now waits in the forwarder's PIT, not here.
       clearTimeout(same!.more[again]!.expiry);
       same!.more.splice(again, 1);
+      return true;
+    }
+    if (same && now - same.lastSent >= same.suppressMs) {
+      // Held too long after the last upstream Interest, which may expire before this one: forward it.
+      same.lastSent = now;
+      same.suppressMs = Math.min(same.suppressMs * 2, SUPPRESS_MAX_MS);
+      same.expires = Math.max(same.expires, now + interest.lifetime);
       return true;
     }
     if (same) {
@@ -212,7 +260,7 @@ export class NodeForwarder {
       same.more.push({ out, token, expiry });
       return false;
     }
-    list.push({ interest, expires: now + interest.lifetime, first: { out, token }, more: [] });
+    list.push({ interest, expires: now + interest.lifetime, lastSent: now, suppressMs: SUPPRESS_MIN_MS, first: { out, token }, more: [] });
     this.prefixEntries += interest.canBePrefix ? 1 : 0;
     const live = list.filter((e) => e.expires > now);
     this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(live);
@@ -262,9 +310,11 @@ export class NodeForwarder {
     }
     this.lastSweep = now;
     this.flows?.sweep(now);
-    for (const [key, until] of this.seenNonces) {
-      if (until <= now) {
-        this.seenNonces.delete(key);
+    for (const nonces of [this.seenNonces, this.sentNonces]) {
+      for (const [key, until] of nonces) {
+        if (until <= now) {
+          nonces.delete(key);
+        }
       }
     }
     for (const [key, list] of this.pending) {
@@ -315,6 +365,7 @@ function toApplication(flows: UnicastFlows, pkt: FwPacket): FwPacket {
   return pkt;
 }
 
+/** A copy of an Interest with a new nonce. */
 function withNonce(interest: Interest): Interest {
   const copy = new Interest(interest);
   copy.nonce = Interest.generateNonce();

@@ -14,7 +14,8 @@ const originals = new WeakMap<Data, Data>();
  * number); no two requests then share a pending entry anywhere. At the producer's node the
  * component is taken off before the producer sees the Interest, and the Data is sent back under
  * the flow's name; at the consumer's node the consumer receives the producer's Data unchanged.
- * On links, a flow's packets are the originals plus the flow component's few octets.
+ * On links, a flow's packets are the originals plus the flow component (`<node>.<request>`, under
+ * ten octets: lighter than the 40 of TCP/IP headers).
  */
 export class UnicastFlows {
   private next = 0;
@@ -22,12 +23,12 @@ export class UnicastFlows {
   private readonly byToken = new Map<unknown, { name: Name; expires: number }>();
 
   /** @param node - distinguishes this node's flows from every other node's. */
-  constructor(private readonly node: string) {}
+  constructor(private readonly node: number) {}
 
   /** An application's Interest entering the network: on a flow of its own. */
   open(interest: Interest): Interest {
     const flow = new Interest(interest);
-    flow.name = interest.name.append(new Component(TT.UnicastFlow, `${this.node}:${this.next++}`));
+    flow.name = interest.name.append(new Component(TT.UnicastFlow, `${this.node}.${this.next++}`));
     return flow;
   }
 

@@ -121,7 +121,7 @@ export const MODES: Readonly<Record<ForwardingMode, NodeLayerOptions>> = {
   cloud: { csCapacity: 0, aggregation: false, unicast: true },
 };
 
-/** Consumers start following each stream within the first second, not all at one instant. */
+/** Consumers (and the cloud server) start following each stream within the first second, not all at one instant. */
 const CONSUMER_START = (seed: number) => ({ spreadStartMs: 1000, seed });
 
 /** Start of every virtual-time run, so that timestamps (and certificate names) repeat. */
@@ -150,7 +150,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     const repos = new Map<string, LevelStore>();
     const { anchors, monitorIds, certServers } = await provisionHospitals(topology, net, identities, repos, use);
     const { patients, forgers, devicesToStart } = await provisionHomes(topology, net, identities, anchors, repos, opts, use);
-    const cloud = mode === "cloud" ? startCloud(topology, net, patients, use) : undefined;
+    const cloud = mode === "cloud" ? startCloud(topology, net, patients, seed, use) : undefined;
     // Two hospitals or more share the consultation ledger.
     const hospitalNodes = [...topology.nodes.values()].filter((n) => n.role === "hospital");
     const consultation = hospitalNodes.length < 2 ? undefined : use(await ConsultationRun.start({
@@ -386,7 +386,7 @@ async function describeRepos(repos: ReadonlyMap<string, LevelStore>) {
 }
 
 /** The central server of the `cloud` mode, at the topology's cloud node. */
-function startCloud(topology: Topology, net: EmulatedNetwork, patients: readonly PatientRecord[], use: Use): { node: string; server: CloudServer } {
+function startCloud(topology: Topology, net: EmulatedNetwork, patients: readonly PatientRecord[], seed: number, use: Use): { node: string; server: CloudServer } {
   const node = [...topology.nodes.values()].find((n) => n.role === "cloud");
   if (!node) {
     throw new Error(`mode cloud needs a node with role=cloud in ${topology.source}`);
@@ -395,6 +395,7 @@ function startCloud(topology: Topology, net: EmulatedNetwork, patients: readonly
     fw: net.fw(node.name),
     cloud: node.name,
     patients: patients.map((p) => ({ hospital: p.hospital, pid: p.pid, devices: deviceKit(p.streams), rateHz: p.rateHz })),
+    ...CONSUMER_START(seed),
   }));
   net.announce(node.name, cloudStorePrefix(node.name));
   return { node: node.name, server };

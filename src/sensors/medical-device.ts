@@ -33,9 +33,9 @@ export interface MedicalDeviceOptions {
   /** First sequence number per stream (after a restart: one past the newest stored). @defaultValue 0 */
   firstSeq?: Partial<Record<StreamId, number>>;
   /**
-   * Delay of the device's first sample, ms, below one sampling interval: devices' clocks are not
-   * aligned, and a network where every device samples at the same instant sees bursts no real
-   * one does. @defaultValue 0
+   * When the device takes its first sample, ms after it starts (then one every interval), below one
+   * sampling interval: devices' clocks are not aligned, and a network where every device samples
+   * at the same instant sees bursts no real one does. @defaultValue 0
    */
   phaseMs?: number;
 }
@@ -66,7 +66,10 @@ export class MedicalDevice implements Disposable {
         this.freshnessMs.set(stream, 1000 / hz);
         const sample = () => void this.sampleVital(stream).catch(report);
         const phaseMs = (opts.phaseMs ?? 0) % (1000 / hz);
-        this.timers.push(setTimeout(() => this.timers.push(setInterval(sample, 1000 / hz)), phaseMs));
+        this.timers.push(setTimeout(() => {
+          sample();
+          this.timers.push(setInterval(sample, 1000 / hz));
+        }, phaseMs));
       } else {
         this.freshnessMs.set(stream, 1000);
         let checkedUntil = 0;

@@ -31,6 +31,11 @@ export interface StreamFollowerOptions {
   onData: (data: Data, seq: number) => void;
   /** Called when a sequence number is given up. */
   onLost?: (seq: number) => void;
+  /**
+   * Wait this long before the first Interest: many followers started at one instant send a burst
+   * no real network sees. @defaultValue 0
+   */
+  startDelayMs?: number;
 }
 
 /**
@@ -39,7 +44,8 @@ export interface StreamFollowerOptions {
  */
 export class StreamFollower implements Disposable {
   private stopped = false;
-  private readonly opts: Required<Omit<StreamFollowerOptions, "onLost">> & Pick<StreamFollowerOptions, "onLost">;
+  private readonly opts: Required<Omit<StreamFollowerOptions, "onLost" | "startDelayMs">> & Pick<StreamFollowerOptions, "onLost">;
+  private readonly starting?: NodeJS.Timeout;
   private next: number;
   private inFlight = 0;
   private newest = -1;
@@ -49,7 +55,11 @@ export class StreamFollower implements Disposable {
   constructor(opts: StreamFollowerOptions) {
     this.opts = { startSeq: 0, window: 3, lifetimeMs: 6000, maxRetries: 3, ...opts };
     this.next = this.opts.startSeq;
-    this.fill();
+    if (opts.startDelayMs) {
+      this.starting = setTimeout(() => this.fill(), opts.startDelayMs);
+    } else {
+      this.fill();
+    }
   }
 
   private fill(): void {
@@ -96,5 +106,6 @@ export class StreamFollower implements Disposable {
 
   [Symbol.dispose](): void {
     this.stopped = true;
+    clearTimeout(this.starting);
   }
 }
