@@ -272,7 +272,8 @@ function meanAgainstSweepSpec(opts: {
     scale: { type: "log", base: opts.x.logBase, domain: paddedLogDomain(opts.x.values), nice: false },
     axis: { values: opts.x.values, format: "~g", grid: true },
   } as const;
-  const yScale = opts.y.domain ? { domain: opts.y.domain } : { zero: true };
+  // Every metric plotted is a count or a ratio: an interval reaching below 0 is cut at the axis.
+  const yScale = opts.y.domain ? { domain: opts.y.domain } : { domainMin: 0 };
   const modeLayers: Layer = {
     layer: [
       {
@@ -282,7 +283,7 @@ function meanAgainstSweepSpec(opts: {
       },
       {
         data: { values: opts.points.filter((p) => p.n > 1) },
-        mark: { type: "errorbar", ticks: true },
+        mark: { type: "errorbar", ticks: true, clip: true },
         encoding: { x, y: { field: "low", type: "quantitative", title: opts.y.title }, y2: { field: "high" }, color: modeColour() },
       },
     ],
