@@ -71,12 +71,22 @@ class Cluster {
     throw new Error(`hospitals ${hospitals.map(([h]) => h).join(", ")} did not agree on one confirmed order within ${maxMs / 1000} s`);
   }
 
+  /**
+   * Stop every node: hospitals and routers first, then homes. A home commits its last readings in a
+   * last block as it stops; a hospital still running would fetch that block and find the home gone
+   * before its readings came, leaving its replica a block short of readings until the home is back.
+   */
   async stopAll(): Promise<void> {
-    const all = [...this.running.values()];
-    for (const p of all) {
+    const homes = [...this.running].filter(([n]) => n.startsWith("home"));
+    await this.stop([...this.running].filter(([n]) => !n.startsWith("home")).map(([, p]) => p));
+    await this.stop(homes.map(([, p]) => p));
+  }
+
+  private async stop(nodes: ChildProcess[]): Promise<void> {
+    for (const p of nodes) {
       p.kill("SIGTERM");
     }
-    await Promise.all(all.map((p) => p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once("exit", r))));
+    await Promise.all(nodes.map((p) => p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once("exit", r))));
   }
 
   /** `iomt consult verify` of a hospital's repo: its confirmed order, and the summary line. */
