@@ -3,12 +3,13 @@ import os from "node:os";
 import path from "node:path";
 
 import { readTopologyFile } from "../topology/mod.js";
+import { settleAlarmExpectations } from "./alarm-expectations.js";
 import { type Sweep, planRuns } from "./plan.js";
 import { renderPlots } from "./plots.js";
 import { formatReport } from "./report.js";
-import { linksCsv, resultsCsv, settleAlarmExpectations } from "./results-files.js";
+import { linksCsv, resultsCsv } from "./results-files.js";
 import type { RunRecord } from "./run-record.js";
-import { findBottleneck, patientCount } from "./topology-variant.js";
+import { experimentTopology, findBottleneck, patientCount } from "./topology-variant.js";
 import { runAll } from "./worker-pool.js";
 
 export interface CongestionExperimentOptions {
@@ -46,6 +47,9 @@ export async function runCongestionExperiment(opts: CongestionExperimentOptions)
   const topology = await readTopologyFile(opts.topologyFile);
   const bottleneck = findBottleneck(topology, opts.bottleneck);
   const sweep: Sweep = { ...opts.sweep, patients: opts.sweep.patients ?? [patientCount(topology)] };
+  for (const patients of sweep.patients) {
+    experimentTopology(topology, { patients, consumers: 1, bottleneck, bottleneckBw: 1 }); // bad counts fail here, not in a worker
+  }
   const runs = planRuns(sweep);
   opts.onPlan?.(runs.length);
   const records = await runAll(runs, { topologyFile: opts.topologyFile, bottleneck, workers: opts.workers, onRecord: opts.onRecord });

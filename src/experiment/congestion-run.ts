@@ -87,8 +87,7 @@ function toRecord(spec: RunSpec, s: Summary, b: Bottleneck, { readingCopies, rea
   const toHomes = s.links.find((l) => l.from === b.to && l.to === b.from)!;
   const capacityBytes = (spec.bottleneckBw * 1e6 / 8) * s.simulatedSeconds;
   const raised = s.alarms.length;
-  const delivered = s.consumers.verified;
-  const expected = s.consumers.expected;
+  const { verified: delivered, expected, lost, rejected } = s.consumers;
   return {
     ...spec,
     bottleneck: `${b.from}>${b.to}`,
@@ -102,16 +101,14 @@ function toRecord(spec: RunSpec, s: Summary, b: Bottleneck, { readingCopies, rea
     drops: { bottleneck: toHospital.drops + toHomes.drops, total: sum(s.links.map((l) => l.drops)) },
     totalBytes: sum(s.links.map((l) => l.bytes)),
     totalPackets: sum(s.links.map((l) => l.packets)),
-    readings: { published: s.readings.published, delivered },
-    alarms: { raised, expected: raised, delivered: s.alarmLatencyMs.receipts, doctors },
-    deliveryRatio: {
-      readings: expected === 0 ? 0 : delivered / expected,
-      alarms: raised === 0 || doctors === 0 ? null : s.alarmLatencyMs.receipts / (raised * doctors),
-    },
+    readings: { published: s.readings.published, delivered, lost, rejected, outstanding: expected - delivered - lost - rejected },
+    // What a lossless network raises is known once every run is in (settleAlarmExpectations).
+    alarms: { raised, expected: 0, expectedFromLossless: false, delivered: s.alarmLatencyMs.receipts, doctors },
+    deliveryRatio: { readings: expected === 0 ? 0 : delivered / expected, alarms: null },
     readingLatencyMs: s.consumers.latencyMs,
     alarmLatencyMs: { p50: s.alarmLatencyMs.p50, p95: s.alarmLatencyMs.p95, p99: s.alarmLatencyMs.p99 },
     readingLatencyQuantiles: latencies.length === 0 ? [] : Array.from({ length: 101 }, (_, i) => percentile(latencies, i / 100)!),
-    producerLoad: { gateways: s.producerLoad.gateways.interests, server: s.producerLoad.server?.interests ?? 0 },
+    producerLoad: { gateways: s.producerLoad.gateways.answered, server: s.producerLoad.server?.answered ?? 0 },
     links: s.links.map((l) => ({ from: l.from, to: l.to, packets: l.packets, bytes: l.bytes, drops: l.drops })),
     simulatedSeconds: s.simulatedSeconds,
     wallSeconds: s.wallSeconds,

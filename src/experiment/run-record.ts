@@ -58,15 +58,24 @@ export interface RunRecord extends RunSpec {
     published: number;
     /** Readings verified by a consumer, summed over consumers; at most published × consumers. */
     delivered: number;
+    /** Given up by a consumer after its retransmissions. */
+    lost: number;
+    /** Failed verification at a consumer (a certificate that could not be fetched counts here). */
+    rejected: number;
+    /** Neither, when the run ended (the drain after sensing is at most 8 s): still being fetched. */
+    outstanding: number;
   };
   alarms: {
     /** Alarms the live monitor raised. */
     raised: number;
     /**
-     * Alarms a lossless network would have raised: the most any run of the same patients and seed
-     * raised (the physiology is the same in every mode and bandwidth). Set once all runs are in.
+     * Alarms a lossless network would have raised: the most any run of the same patients, seed and
+     * duration that delivered every reading raised (the physiology is the same in every mode and
+     * bandwidth); 0 until all runs are in.
      */
     expected: number;
+    /** Whether `expected` comes from a run that delivered every reading, or is only the most any run raised. */
+    expectedFromLossless: boolean;
     /** Receipts by doctors; at most raised × doctors. */
     delivered: number;
     doctors: number;
@@ -82,7 +91,7 @@ export interface RunRecord extends RunSpec {
    * empty when no reading was delivered.
    */
   readingLatencyQuantiles: number[];
-  /** Interests for readings that the home gateways answered; and the cloud server (mode cloud), 0 otherwise. */
+  /** Interests for readings the home gateways answered with a reading; and the cloud server (mode cloud), 0 otherwise. */
   producerLoad: { gateways: number; server: number };
   /** Every link, per direction. */
   links: LinkTraffic[];

@@ -53,9 +53,12 @@ export function findBottleneck(topology: Topology, named?: string): Bottleneck {
     if (!topology.links.some((l) => (l.a === a && l.b === b) || (l.a === b && l.b === a))) {
       throw new Error(`--bottleneck ${named}: ${topology.source} has no link between ${a} and ${b}`);
     }
-    // Oriented as readings cross it, if any home's path crosses it.
+    // Oriented as readings cross it.
     const crossed = paths.flatMap(hops).find((h) => h === `${a}>${b}` || h === `${b}>${a}`);
-    const [from, to] = (crossed ?? `${a}>${b}`).split(">");
+    if (!crossed) {
+      throw new Error(`--bottleneck ${named}: no home's path to its hospital crosses it`);
+    }
+    const [from, to] = crossed.split(">");
     return { from: from!, to: to! };
   }
   const shared = paths.slice(1).reduce((common, p) => {

@@ -52,40 +52,61 @@ export async function runAll(specs: readonly RunSpec[], opts: PoolOptions): Prom
     if (!existsSync(WORKER)) {
       throw new Error(`worker ${WORKER} is missing: run the built CLI (npm run build), or use one worker`);
     }
-    await Promise.all(Array.from({ length: workers }, () => work(queue, opts, finish)));
+    const children = Array.from({ length: workers }, () =>
+      fork(WORKER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" }));
+    try {
+      await Promise.all(children.map((child) => work(child, queue, opts, finish)));
+    } finally {
+      queue.length = 0; // after a failure, no worker takes another run
+      for (const child of children) {
+        if (child.connected) {
+          child.disconnect(); // the worker exits when its channel closes
+        }
+      }
+    }
   }
   return specs.map((s) => records.get(s.id)!);
 }
 
 /** One worker process, taking runs from the shared queue until it is empty. */
-async function work(queue: RunSpec[], opts: PoolOptions, finish: (r: RunRecord) => void): Promise<void> {
-  const child: ChildProcess = fork(WORKER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
-  try {
-    for (let spec = queue.shift(); spec; spec = queue.shift()) {
-      const reply = await ask(child, { topologyFile: opts.topologyFile, bottleneck: opts.bottleneck, spec });
-      if (reply.error !== undefined) {
-        throw new Error(`run ${describeRun(spec)} failed: ${reply.error}`);
-      }
-      finish(reply.record);
+async function work(child: ChildProcess, queue: RunSpec[], opts: PoolOptions, finish: (r: RunRecord) => void): Promise<void> {
+  for (let spec = queue.shift(); spec; spec = queue.shift()) {
+    let reply: WorkerReply;
+    try {
+      reply = await ask(child, { topologyFile: opts.topologyFile, bottleneck: opts.bottleneck, spec });
+    } catch (err: unknown) {
+      queue.length = 0;
+      throw err;
     }
-  } finally {
-    child.disconnect?.();
-    queue.length = 0; // one failure stops the others after their current run
+    if (reply.error !== undefined || reply.id !== spec.id) {
+      queue.length = 0;
+      throw new Error(`run ${describeRun(spec)} failed: ${reply.error ?? `the worker answered for run ${reply.id}`}`);
+    }
+    finish(reply.record);
   }
 }
 
 function ask(child: ChildProcess, req: WorkerRequest): Promise<WorkerReply> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null, signal: string | null) => {
+    const done = () => {
+      child.off("exit", onExit);
+      child.off("error", onError);
       child.off("message", onMessage);
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      done();
       reject(new Error(`the worker running ${describeRun(req.spec)} exited (${signal ?? `code ${code}`})`));
     };
+    const onError = (err: Error) => {
+      done();
+      reject(new Error(`the worker running ${describeRun(req.spec)} failed: ${err.message}`));
+    };
     const onMessage = (reply: WorkerReply) => {
-      child.off("exit", onExit);
-      child.off("message", onMessage);
+      done();
       resolve(reply);
     };
     child.once("exit", onExit);
+    child.once("error", onError);
     child.on("message", onMessage);
     child.send(req);
   });

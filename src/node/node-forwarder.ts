@@ -22,6 +22,8 @@ export interface NodeLayerOptions {
    * Every request on a flow of its own, end to end, as in a client-server network: no two
    * Interests share a pending entry, so every response crosses every link (modes ip and cloud;
    * {@link UnicastFlows}). Interests with ApplicationParameters (sync, commands) are left alone.
+   * Only for emulated networks, where links carry packet objects: the consumer's end gives back the
+   * producer's packet by identity. A Content Store is of no use with it (no name repeats).
    * @defaultValue false
    */
   unicast?: boolean;
@@ -40,7 +42,7 @@ const SUPPRESS_MAX_MS = 250;
 export interface NodeLayerCounters {
   csHits: number;
   csMisses: number;
-  /** Interests not forwarded because an equal one was pending. */
+  /** Interests not forwarded because an equal one had gone upstream within the suppression interval. */
   aggregated: number;
   /** Data copies sent to downstreams whose Interests were aggregated. */
   aggregatedData: number;
@@ -229,8 +231,15 @@ export class NodeForwarder {
     const same = list.find((e) => e.expires > now && e.interest.canBePrefix === interest.canBePrefix &&
       e.interest.mustBeFresh === interest.mustBeFresh);
     if (same && same.first.out === out && same.first.token === token) {
-      same.expires = now + interest.lifetime; // the same consumer again: a retransmission goes upstream
+      // The same downstream again (a retransmission, or NDNts re-forwarding its entry when another
+      // Interest joined it): upstream, unless one went there within the suppression interval.
+      same.expires = now + interest.lifetime;
+      if (now - same.lastSent < same.suppressMs) {
+        ++this.counters_.aggregated;
+        return false;
+      }
       same.lastSent = now;
+      same.suppressMs = Math.min(same.suppressMs * 2, SUPPRESS_MAX_MS);
       return true;
     }
     const again = same?.more.findIndex((d) => d.out === out && d.token === token) ?? -1;

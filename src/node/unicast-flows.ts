@@ -14,7 +14,7 @@ const originals = new WeakMap<Data, Data>();
  * number); no two requests then share a pending entry anywhere. At the producer's node the
  * component is taken off before the producer sees the Interest, and the Data is sent back under
  * the flow's name; at the consumer's node the consumer receives the producer's Data unchanged.
- * On links, a flow's packets are the originals plus the flow component (`<node>.<request>`, under
+ * On links, a flow's packets are the originals plus the flow component (`<node>.<request>`, about
  * ten octets: lighter than the 40 of TCP/IP headers).
  */
 export class UnicastFlows {
@@ -35,7 +35,6 @@ export class UnicastFlows {
   /** An Interest about to reach a producer on this node: as the application sent it. */
   deliverInterest(interest: Interest, token: unknown): Interest {
     if (!isFlow(interest.name)) {
-      this.byToken.delete(token); // the token may have served a flow before
       return interest;
     }
     this.byToken.set(token, { name: interest.name, expires: Date.now() + interest.lifetime });
@@ -53,6 +52,7 @@ export class UnicastFlows {
     this.byToken.delete(token);
     const onFlow = new Data(data);
     onFlow.name = flow.name;
+    onFlow.finalBlockId = data.finalBlockId; // the copy constructor leaves it out
     originals.set(onFlow, originals.get(data) ?? data);
     return onFlow;
   }
