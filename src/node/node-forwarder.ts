@@ -232,14 +232,10 @@ export class NodeForwarder {
       e.interest.mustBeFresh === interest.mustBeFresh);
     if (same && same.first.out === out && same.first.token === token) {
       // The same downstream again (a retransmission, or NDNts re-forwarding its entry when another
-      // Interest joined it): upstream, unless one went there within the suppression interval.
+      // Interest joined it) goes upstream: holding it would leave the forwarder's own pending entry
+      // to expire unrefreshed, and the Data arriving after that would find no one to go to.
       same.expires = now + interest.lifetime;
-      if (now - same.lastSent < same.suppressMs) {
-        ++this.counters_.aggregated;
-        return false;
-      }
       same.lastSent = now;
-      same.suppressMs = Math.min(same.suppressMs * 2, SUPPRESS_MAX_MS);
       return true;
     }
     const again = same?.more.findIndex((d) => d.out === out && d.token === token) ?? -1;
