@@ -58,8 +58,9 @@ class Cluster {
     const started = Date.now();
     await sleep(minMs);
     let last = "";
+    let lists: string[] = [];
     while (Date.now() - started < maxMs) {
-      const lists = await Promise.all(hospitals.map(([h, p]) => iomt("consult", "list", "--node", `127.0.0.1:${p}`, "--hospital", h)
+      lists = await Promise.all(hospitals.map(([h, p]) => iomt("consult", "list", "--node", `127.0.0.1:${p}`, "--hospital", h)
         .then(({ stdout }) => stdout, () => "unreachable")));
       const agreed = lists.every((l) => l === lists[0]) && lists[0] !== "unreachable" ? lists[0]! : "";
       if (agreed && agreed === last) {
@@ -68,7 +69,8 @@ class Cluster {
       last = agreed;
       await sleep(1000);
     }
-    throw new Error(`hospitals ${hospitals.map(([h]) => h).join(", ")} did not agree on one confirmed order within ${maxMs / 1000} s`);
+    const seen = hospitals.map(([h], i) => `${h}: ${lists[i]?.trim().split("\n").length} blocks, last ${lists[i]?.trim().split("\n").at(-1)?.slice(0, 60)}`);
+    throw new Error(`hospitals did not agree on one confirmed order within ${maxMs / 1000} s: ${seen.join("; ")}`);
   }
 
   /**
