@@ -7,6 +7,7 @@ import { readTopologyFile } from "../topology/mod.js";
 import { plainFwExchangesPerSecond } from "./plain-fw.js";
 import { benchCommit, benchReplication } from "./consultation-bench.js";
 import { benchUdpReplication } from "./consultation-udp.js";
+import { benchPublish } from "./publish-bench.js";
 import { benchLedger, benchRepo } from "./repo-bench.js";
 import { round2 } from "./measure.js";
 
@@ -49,6 +50,8 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
   process.stderr.write("bench: repo and ledger…\n");
   const repo = await benchRepo(opts.quick ? 20_000 : 100_000);
   const ledger = await benchLedger(opts.quick ? 3000 : 12_000);
+  process.stderr.write("bench: publishing signed readings…\n");
+  const publish = await benchPublish(opts.quick ? 3000 : 12_000);
   process.stderr.write("bench: consultation ledger…\n");
   const consultation = {
     commitRecordsPerSecond: Math.round(await benchCommit(opts.quick ? 300 : 2000)),
@@ -80,11 +83,13 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
   const result = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     quick: opts.quick,
+    publishVsRawSign: publish.publishVsRawSign,
     simRealtimeFactor: figures.default!.realtimeFactor,
     cityRealtimeFactor: figures.city!.realtimeFactor,
     repoInsertVsRawLevel: repo.repoInsertVsRawLevel,
     ledgerVerifyVsRawVerify: ledger.ledgerVerifyVsRawVerify,
     simulation: figures,
+    publish,
     repo,
     ledger,
     consultation,
