@@ -4,7 +4,7 @@ import path from "node:path";
 
 import { runScenario } from "../scenario/mod.js";
 import { readTopologyFile } from "../topology/mod.js";
-import { plainFwExchangesPerSecond } from "./plain-fw.js";
+import { benchForwarding, plainFwExchangesPerSecond } from "./plain-fw.js";
 import { benchCommit, benchReplication } from "./consultation-bench.js";
 import { benchUdpReplication } from "./consultation-udp.js";
 import { benchPublish } from "./publish-bench.js";
@@ -52,6 +52,8 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
   const ledger = await benchLedger(opts.quick ? 3000 : 12_000);
   process.stderr.write("bench: publishing signed readings…\n");
   const publish = await benchPublish(opts.quick ? 3000 : 12_000);
+  process.stderr.write("bench: forwarding through the node layer and plain @ndn/fw…\n");
+  const forwarding = await benchForwarding(opts.quick ? 5000 : 20_000);
   process.stderr.write("bench: consultation ledger…\n");
   const consultation = {
     commitRecordsPerSecond: Math.round(await benchCommit(opts.quick ? 300 : 2000)),
@@ -84,12 +86,14 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     quick: opts.quick,
     publishVsRawSign: publish.publishVsRawSign,
+    forwardVsPlainFw: forwarding.forwardVsPlainFw,
     simRealtimeFactor: figures.default!.realtimeFactor,
     cityRealtimeFactor: figures.city!.realtimeFactor,
     repoInsertVsRawLevel: repo.repoInsertVsRawLevel,
     ledgerVerifyVsRawVerify: ledger.ledgerVerifyVsRawVerify,
     simulation: figures,
     publish,
+    forwarding,
     repo,
     ledger,
     consultation,

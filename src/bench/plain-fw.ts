@@ -2,35 +2,84 @@ import { consume, produce } from "@ndn/endpoint";
 import { Forwarder } from "@ndn/fw";
 import { Bridge } from "@ndn/l3face";
 import { Data, Interest, Name } from "@ndn/packet";
-import { secondsSince } from "./measure.js";
+
+import { NodeForwarder } from "../node/mod.js";
+import { round2, secondsSince } from "./measure.js";
+
+export interface ChainOptions {
+  hops: number;
+  exchanges: number;
+  /** Exchanges in flight. @defaultValue 16 (the fastest on our machine) */
+  window?: number;
+  /** Octets of each Data's content. @defaultValue 20 */
+  contentSize?: number;
+  /** Each node a plain @ndn/fw forwarder, or one inside our node layer. @defaultValue "plain" */
+  nodes?: "plain" | "node-layer";
+  /** Ask for every name twice, the second round after the first: the node layer answers it from its Content Store. */
+  repeat?: boolean;
+}
 
 /**
- * The baseline for forwarding speed: plain NDNts forwarders in a chain of `hops` links (NDNts
- * bridges, no delay), `window` exchanges in flight (16: the fastest on our machine), producer answering with a ready Data of
- * `contentSize` octets. No signing, no verification, no node layer: what @ndn/fw alone costs.
- * @returns exchanges per second.
+ * Forwarders in a chain of `hops` links (NDNts bridges, no delay), a consumer at one end with
+ * `window` exchanges in flight, a producer at the other answering with a ready unsigned Data. With
+ * plain @ndn/fw nodes this is the baseline of forwarding speed: no signing, no verification, no
+ * node layer, what @ndn/fw alone costs.
+ * @returns exchanges per second (of the second round, with `repeat`).
  */
-export async function plainFwExchangesPerSecond(opts: { hops: number; exchanges: number; window?: number; contentSize?: number }): Promise<number> {
-  const fws = Array.from({ length: opts.hops + 1 }, () => Forwarder.create());
+export async function chainExchangesPerSecond(opts: ChainOptions): Promise<number> {
+  const layers = Array.from({ length: opts.hops + 1 }, () => (opts.nodes === "node-layer" ? new NodeForwarder() : undefined));
+  const fws = layers.map((l) => l?.fw ?? Forwarder.create());
   const bridges = fws.slice(1).map((fw, i) => Bridge.create({ fwA: fws[i]!, fwB: fw, routesAB: ["/p"], routesBA: [] }));
   const content = new Uint8Array(opts.contentSize ?? 20);
-  const producer = produce("/p", async (interest) => new Data(interest.name, content), { fw: fws.at(-1)!, concurrency: 1024 });
-  const window = opts.window ?? 16;
-  const start = process.hrtime.bigint();
-  let next = 0;
-  const worker = async () => {
-    while (next < opts.exchanges) {
-      await consume(new Interest(new Name("/p").append(`${next++}`)), { fw: fws[0]! });
-    }
+  const producer = produce("/p", async (interest) => new Data(interest.name, content, Data.FreshnessPeriod(60_000)), { fw: fws.at(-1)!, concurrency: 1024 });
+  const round = async () => {
+    let next = 0;
+    const worker = async () => {
+      while (next < opts.exchanges) {
+        await consume(new Interest(new Name("/p").append(`${next++}`)), { fw: fws[0]! });
+      }
+    };
+    const start = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: opts.window ?? 16 }, worker));
+    return opts.exchanges / secondsSince(start);
   };
-  await Promise.all(Array.from({ length: window }, worker));
-  const seconds = secondsSince(start);
+  let rate = await round();
+  if (opts.repeat) {
+    rate = await round();
+  }
   producer.close();
   for (const b of bridges) {
     b[Symbol.dispose]();
   }
-  for (const fw of fws) {
-    fw.close();
+  for (const [i, fw] of fws.entries()) {
+    if (layers[i]) {
+      layers[i].close();
+    } else {
+      fw.close();
+    }
   }
-  return opts.exchanges / seconds;
+  return rate;
+}
+
+/** Plain @ndn/fw over `hops` hops: the baseline the simulation's speed is compared with. */
+export function plainFwExchangesPerSecond(opts: { hops: number; exchanges: number }): Promise<number> {
+  return chainExchangesPerSecond({ ...opts, nodes: "plain" });
+}
+
+/**
+ * Exchanges through our node layer (Content Store and aggregation on, no hits) against plain
+ * @ndn/fw forwarding the same exchanges, same run; and the Content Store's hit path against a miss.
+ */
+export async function benchForwarding(exchanges: number): Promise<Record<string, number>> {
+  const hops = 2;
+  const plain = await chainExchangesPerSecond({ hops, exchanges, nodes: "plain" });
+  const layer = await chainExchangesPerSecond({ hops, exchanges, nodes: "node-layer" });
+  const hits = await chainExchangesPerSecond({ hops, exchanges, nodes: "node-layer", repeat: true });
+  return {
+    plainFwExchangesPerSecond: Math.round(plain),
+    nodeLayerExchangesPerSecond: Math.round(layer),
+    forwardVsPlainFw: round2(layer / plain),
+    csHitExchangesPerSecond: Math.round(hits),
+    csHitVsMiss: round2(hits / layer),
+  };
 }
