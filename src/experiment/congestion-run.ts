@@ -22,18 +22,15 @@ export async function runCongestionPoint(setup: CongestionSetup, spec: RunSpec):
   const topology = experimentTopology(setup.topology, { ...spec, bottleneck: setup.bottleneck });
   const { from, to } = setup.bottleneck;
   const copies = new ReadingCopies(cloudNodes(topology));
-  const latencies: number[] = [];
-  const { summary } = await runScenario({
+  const { summary, readingLatencies } = await runScenario({
     topology, durationMs: spec.durationMs, seed: spec.seed, mode: spec.mode, traces: false,
     onNetwork: (net: EmulatedNetwork) => {
       const link = net.link(from, to);
       (link.a === from ? link.ab : link.ba).observe((pkt) => pkt instanceof Data && copies.count(pkt));
     },
-    onReading: (r) => latencies.push(r.latencyMs),
   });
-  latencies.sort((a, b) => a - b);
   const doctors = sum([...topology.nodes.values()].filter((n) => n.role === "hospital" && n.monitor).map((n) => n.doctors));
-  return toRecord(spec, summary, setup.bottleneck, { readingCopies: copies.perReading, readingBytes: copies.octets, latencies, doctors });
+  return toRecord(spec, summary, setup.bottleneck, { readingCopies: copies.perReading, readingBytes: copies.octets, latencies: readingLatencies, doctors });
 }
 
 /** Reading Data on a link, their octets, and how many distinct readings they were: copies per reading. */

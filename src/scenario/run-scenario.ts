@@ -1,6 +1,6 @@
 import path from "node:path";
 
-import type { Data, Name } from "@ndn/packet";
+import type { Data } from "@ndn/packet";
 
 import { CloudServer } from "../cloud/mod.js";
 import { DoctorApp, type ReceivedAlarm } from "../doctor/mod.js";
@@ -24,7 +24,7 @@ import { ConsultationRun } from "./consultation-run.js";
 import { Forger } from "./forgery.js";
 import type { NetworkEvent, ScenarioScript } from "./scenario-file.js";
 import { type IdentityProvider, keyChainIdentities, seededIdentities } from "./identities.js";
-import { buildSummary, sum, type Summary } from "./summary.js";
+import { buildSummary, publishedFor, type Summary } from "./summary.js";
 
 export interface ScenarioOptions {
   topology: Topology;
@@ -65,8 +65,6 @@ export interface ScenarioOptions {
   onProgress?: (elapsedMs: number, durationMs: number) => void;
   /** Called when a doctor receives an alarm. */
   onAlarm?: (alarm: ReceivedAlarm) => void;
-  /** Called with every reading a consumer (the live monitor or a monitoring station) verified. */
-  onReading?: (r: ConsumedReading) => void;
   /** Called once the network is built, before any application starts: to observe its links. */
   onNetwork?: (net: EmulatedNetwork) => void;
   /**
@@ -75,16 +73,6 @@ export interface ScenarioOptions {
    * @defaultValue true
    */
   traces?: boolean;
-}
-
-/** A reading as one consumer verified it. */
-export interface ConsumedReading {
-  /** `monitor <hospital>` or `station <node>`. */
-  consumer: string;
-  name: Name;
-  reading: Reading;
-  /** Produced at the device → verified by this consumer, ms. */
-  latencyMs: number;
 }
 
 /** An application following every stream of a hospital's patients. */
@@ -109,6 +97,8 @@ export interface ScenarioResult {
   observations: FhirBundle;
   /** Traces, as CSV text by file name: `links.csv`, `readings.csv`, `alarms.csv` (none if `traces` is false). */
   traces: Record<string, string>;
+  /** Latency of every reading at every consumer (produced → verified), ms, sorted. */
+  readingLatencies: readonly number[];
 }
 
 export type ForwardingMode = "ndn" | "ndn-nocache" | "ip" | "cloud";
@@ -169,7 +159,6 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       const now = Date.now();
       const latencyMs = now - reading.producedAt;
       latencies.push(latencyMs);
-      opts.onReading?.({ consumer, name, reading, latencyMs });
       if (keepTraces) {
         const r = expectName(name, "reading");
         readings.add({
@@ -245,8 +234,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     }
     consultation?.stop();
     // Drain: until every reading of a monitored patient is verified, rejected or given up.
-    const publishedAt = (hospital: string) => sum(patients.filter((p) => p.hospital === hospital).map((p) => p.publisher.published));
-    const consumersDone = () => consumers.every((c) => c.subscription.accounted >= publishedAt(c.hospital));
+    const consumersDone = () => consumers.every((c) => c.subscription.accounted >= publishedFor(c.hospital, patients));
     const replicated = () => patients.every((p) => replicators.get(p.hospital)!.perPatient.get(p.pid)!.blocks >= p.appender.blocks);
     const settled = () => consumersDone() && doctors.every((d) => d.pendingVerifications === 0) && replicated();
     const drainMs = opts.drainMs ?? 8000;
@@ -257,6 +245,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     await time.advance(Math.min(500, drainMs - drained)); // for alarms in flight
     tracer?.[Symbol.dispose]();
 
+    latencies.sort((a, b) => a - b);
     const summary = buildSummary({
       topology, seed, durationMs, sensingStart,
       simulatedMs: time.elapsed,
@@ -289,6 +278,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     return {
       summary,
       observations: toFhirBundle(latest),
+      readingLatencies: latencies,
       traces: tracer ? { "links.csv": tracer.table.toString(), "readings.csv": readings.toString(), "alarms.csv": alarms.toString() } : {},
     };
   } finally {

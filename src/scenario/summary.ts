@@ -136,8 +136,8 @@ export interface SummaryInput {
   monitors: ReadonlyMap<string, LiveMonitor>;
   /** The monitors' subscriptions and the stations'. */
   consumers: readonly ReadingSubscription[];
-  /** Latency of every reading at every consumer, ms. */
-  latencies: number[];
+  /** Latency of every reading at every consumer, ms, sorted. */
+  latencies: readonly number[];
   doctors: readonly DoctorApp[];
   cloud?: CloudServer;
 }
@@ -199,11 +199,11 @@ export function buildSummary(s: SummaryInput): Summary {
     consumers: {
       monitors: s.monitors.size,
       stations: s.consumers.length - s.monitors.size,
-      expected: sum(s.consumers.map((c) => sum(s.patients.filter((p) => p.hospital === c.hospital).map((p) => p.publisher.published)))),
+      expected: sum(s.consumers.map((c) => publishedFor(c.hospital, s.patients))),
       verified: sum(s.consumers.map((c) => c.counters.verified)),
       rejected: sum(s.consumers.map((c) => c.rejected.total)),
       lost: sum(s.consumers.map((c) => c.counters.lost)),
-      latencyMs: percentiles(s.latencies.sort((a, b) => a - b)),
+      latencyMs: percentiles(s.latencies),
     },
     producerLoad: {
       gateways: {
@@ -247,6 +247,11 @@ function latencySummary(values: number[]): Summary["commitLatencyMs"] {
 /** p50, p95 and p99 of sorted values. */
 export function percentiles(sorted: readonly number[]): { p50: number | null; p95: number | null; p99: number | null } {
   return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
+}
+
+/** Readings published by a hospital's patients: what each of its consumers should verify. */
+export function publishedFor(hospital: string, patients: readonly PatientRecord[]): number {
+  return sum(patients.filter((p) => p.hospital === hospital).map((p) => p.publisher.published));
 }
 
 export function sum(xs: readonly number[]): number {
