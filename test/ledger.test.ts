@@ -10,11 +10,11 @@ import { ClassicLevel } from "classic-level";
 import { beforeEach, describe, expect, test } from "vitest";
 
 import {
-  fullName, LedgerAppender, LedgerBlock, merkleRoot, recoverReadings, verifyLedger,
+  fullName, LedgerAppender, LedgerBlock, LedgerReplicator, merkleRoot, recoverReadings, verifyLedger,
 } from "../src/ledger/mod.js";
-import { devicePrefix, hospitalPrefix, ledgerBlockName, patientPrefix, readingName } from "../src/naming/mod.js";
+import { devicePrefix, hospitalPrefix, ledgerBlockName, ledgerPrefix, patientPrefix, readingName } from "../src/naming/mod.js";
 import { PatientGateway } from "../src/gateway/mod.js";
-import { LevelStore } from "../src/repo/mod.js";
+import { LevelStore, RepoProducer } from "../src/repo/mod.js";
 import { Reading } from "../src/sensors/mod.js";
 import { certificatesFromStore, certifyKeyPair, deriveEcdsaKeyPair, type Identity, syncCertificateVerifier, TrustVerifier } from "../src/trust/mod.js";
 
@@ -218,4 +218,32 @@ test("a home gateway restarted on its repo goes on with the same chain and the n
   fw.close();
   await store[Symbol.asyncDispose]();
   expect((await verify()).problems).toEqual([]);
+});
+
+test("a hospital replica stopped while fetching a block's readings stores no partial block, and takes it up whole after a restart", async () => {
+  const replicaDir = await mkdtemp(path.join(tmpdir(), "iomt-replica-"));
+  await using home = await LevelStore.open(dir);
+  await using replica = await LevelStore.open(replicaDir);
+  await replica.insert(h.cert.data, p1.cert.data, d1.cert.data);
+  const fw = Forwarder.create();
+  using _blocks = new RepoProducer(fw, home, [ledgerPrefix("h", "p1")]);
+  const verifier = new TrustVerifier({ anchors: [h.cert], fetchCertificate: certificatesFromStore(replica), importVerifier: syncCertificateVerifier, now: () => Date.UTC(2026, 6, 1) });
+  const replicate = () => new LedgerReplicator({ fw, hospital: "h", patients: ["p1"], store: replica, verifier });
+
+  // The readings are unreachable: the first block with readings waits on them when the hospital stops.
+  const first = replicate();
+  await expect.poll(() => first.perPatient.get("p1")!.blocks).toBe(1); // genesis commits none
+  await new Promise((r) => setTimeout(r, 100));
+  await first.stop();
+  expect(first.perPatient.get("p1")).toMatchObject({ blocks: 1, missingReadings: 0 });
+  expect(await replica.get(ledgerBlockName("h", "p1", 1))).toBeUndefined();
+
+  // Back up, with the readings served: every block, whole.
+  using _readings = new RepoProducer(fw, home, [devicePrefix("h", "p1", "pulse-oximeter")]);
+  const second = replicate();
+  await expect.poll(() => second.perPatient.get("p1")!.blocks, { timeout: 5000 }).toBe(4);
+  await second.stop();
+  expect(second.perPatient.get("p1")).toMatchObject({ readingsCommitted: 7, missingReadings: 0 });
+  fw.close();
+  expect((await verifyLedger(replica, "h", "p1", verifier)).problems).toEqual([]);
 });

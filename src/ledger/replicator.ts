@@ -41,6 +41,7 @@ export class LedgerReplicator implements Disposable {
   private readonly face: ConsumerFace;
   private readonly followers: StreamFollower[];
   private queue: Promise<void> = Promise.resolve();
+  private stopping = false;
   /** Reading produced → its block stored at this repo, ms, for every committed reading. */
   readonly commitLatencies: number[] = [];
   /** Per patient: blocks stored, readings they commit, blocks refused (trust), committed readings no replica gave. */
@@ -82,15 +83,22 @@ export class LedgerReplicator implements Disposable {
         reading = await this.fetchReading(committed);
         if (reading) {
           fetched.push(reading);
-        } else {
-          ++p.missingReadings;
         }
       }
       readings.push(reading);
     }
+    const missing = readings.filter((r) => !r).length;
+    if (missing > 0 && this.stopping) {
+      // Readings cut off by our own shutdown are not missing: keep what came, leave the block
+      // unstored, and the follower, which starts from the chain's beginning, takes it up again
+      // after a restart.
+      await this.opts.store.insert(...fetched);
+      return;
+    }
     // The block is kept even with readings missing: it is the evidence of what they should be,
     // and `iomt ledger verify` names them.
     await this.opts.store.insert(...fetched, blockData);
+    p.missingReadings += missing;
     const storedAt = Date.now();
     for (const reading of readings) {
       if (reading) {
@@ -113,6 +121,7 @@ export class LedgerReplicator implements Disposable {
 
   /** Stop following, and resolve once the block in hand is stored. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this[Symbol.dispose]();
     await this.queue;
   }
