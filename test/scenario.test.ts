@@ -97,8 +97,8 @@ test("the same topology, scenario and seed give identical traces and summaries",
     expect(b.traces[file]).toBe(a.traces[file]);
   }
   expect(a.traces["readings.csv"]!.split("\n").length).toBeGreaterThan(150);
-  const { wallSeconds: _wa, ...sa } = a.summary;
-  const { wallSeconds: _wb, ...sb } = b.summary;
+  const { wallSeconds: _wa, peakRssMiB: _ma, ...sa } = a.summary;
+  const { wallSeconds: _wb, peakRssMiB: _mb, ...sb } = b.summary;
   expect(sb).toEqual(sa);
   expect(JSON.stringify(b.observations)).toBe(JSON.stringify(a.observations));
   // Another seed, another run.

@@ -24,12 +24,25 @@ export async function benchCommit(records: number): Promise<number> {
   return records / secondsSince(t);
 }
 
+export interface ReplicationFigures {
+  records: number;
+  replicationP50Ms: number | null;
+  replicationP95Ms: number | null;
+  /** The longest path delay between two hospitals, ms. */
+  longestPathMs: number;
+  /** Median replication delay (commit → present at every hospital) over the longest path delay. */
+  replicationVsLongestPath: number | null;
+  /** Link octets (sync, blocks, records, certificates) per record. */
+  bytesPerRecord: number | null;
+  divergent: number;
+}
+
 /**
  * Replication among hospitals alone (no homes), so that every octet on the links is the
  * consultation ledger's: replication delay against the longest path between two hospitals, and
  * octets per record.
  */
-export async function benchReplication(durationMs: number): Promise<Record<string, number | null>> {
+export async function benchReplication(durationMs: number): Promise<ReplicationFigures> {
   const delays = [5, 12, 20, 30];
   const topology: Topology = parseTopology([
     "[nodes]", "core: _", ...delays.map((_, i) => `h${i + 1}: _ role=hospital doctors=2`),

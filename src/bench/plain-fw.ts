@@ -72,9 +72,14 @@ export function plainFwExchangesPerSecond(opts: { hops: number; exchanges: numbe
  */
 export async function benchForwarding(exchanges: number): Promise<Record<string, number>> {
   const hops = 2;
-  const plain = await chainExchangesPerSecond({ hops, exchanges, nodes: "plain" });
-  const layer = await chainExchangesPerSecond({ hops, exchanges, nodes: "node-layer" });
-  const hits = await chainExchangesPerSecond({ hops, exchanges, nodes: "node-layer", repeat: true });
+  // Each measured twice, alternating, keeping the better: a run here varies by a tenth or more.
+  let [plain, layer] = [0, 0];
+  for (let round = 0; round < 2; ++round) {
+    plain = Math.max(plain, await chainExchangesPerSecond({ hops, exchanges, nodes: "plain" }));
+    layer = Math.max(layer, await chainExchangesPerSecond({ hops, exchanges, nodes: "node-layer" }));
+  }
+  // As many names as the Content Store holds (10,000 by default), or the second round misses too.
+  const hits = await chainExchangesPerSecond({ hops, exchanges: Math.min(exchanges, 10_000), nodes: "node-layer", repeat: true });
   return {
     plainFwExchangesPerSecond: Math.round(plain),
     nodeLayerExchangesPerSecond: Math.round(layer),

@@ -1,19 +1,17 @@
-import { verify as cryptoVerify } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { Data, Name, ValidityPeriod } from "@ndn/packet";
+import { Data, Name } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
 import { ClassicLevel } from "classic-level";
 
 import { LedgerAppender, verifyLedger } from "../ledger/mod.js";
-import { devicePrefix, hospitalPrefix, patientPrefix, readingName } from "../naming/mod.js";
 import { LevelStore } from "../repo/mod.js";
-import { Reading } from "../sensors/mod.js";
-import { certificatesFromStore, certifyKeyPair, deriveEcdsaKeyPair, signEcdsaFixedLength, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+import { certificatesFromStore, syncCertificateVerifier, TrustVerifier } from "../trust/mod.js";
+import { benchIdentities, benchReading } from "./bench-identities.js";
 import { round2, secondsSince } from "./measure.js";
-
 
 /**
  * Repo inserts and finds against raw classic-level puts and gets of the same bytes, same run; each
@@ -76,21 +74,16 @@ async function benchRepoOnce(n: number): Promise<Record<string, number>> {
 
 /** Ledger append (readings committed/s) and verification (blocks/s, readings/s) against raw signature verification. */
 export async function benchLedger(readings: number): Promise<Record<string, number>> {
-  const validity = new ValidityPeriod(Date.UTC(2026, 0, 1), Date.UTC(2036, 0, 1));
-  const h = await certifyKeyPair(hospitalPrefix("h"), deriveEcdsaKeyPair(1, "h"), undefined, validity);
-  const g = await certifyKeyPair(patientPrefix("h", "p"), deriveEcdsaKeyPair(1, "g"), h, validity);
-  const d = await certifyKeyPair(devicePrefix("h", "p", "d"), deriveEcdsaKeyPair(1, "d"), g, validity);
+  const ids = await benchIdentities();
   const data: Data[] = [];
   for (let i = 0; i < readings; ++i) {
-    const r = new Data(readingName("h", "p", "d", "heart-rate", i), Reading.create(Date.UTC(2026, 1, 1) + i * 1000, [70]).toContent());
-    await d.signer.sign(r);
-    data.push(r);
+    data.push((await benchReading(ids, i)).data);
   }
   await using store = LevelStore.memory();
-  await store.insert(h.cert.data, g.cert.data);
+  await store.insert(ids.hospital.cert.data, ids.gateway.cert.data);
   let t = process.hrtime.bigint();
   {
-    using appender = new LedgerAppender({ hospital: "h", pid: "p", identity: g, store, everyReadings: 60, everyMs: 1e9 });
+    using appender = new LedgerAppender({ hospital: "h", pid: "p", identity: ids.gateway, store, everyReadings: 60, everyMs: 1e9 });
     for (const r of data) {
       appender.add(r);
     }
@@ -98,7 +91,7 @@ export async function benchLedger(readings: number): Promise<Record<string, numb
   }
   const appendPerSecond = readings / secondsSince(t);
 
-  const verifier = new TrustVerifier({ anchors: [h.cert], fetchCertificate: certificatesFromStore(store), importVerifier: syncCertificateVerifier });
+  const verifier = new TrustVerifier({ anchors: [ids.hospital.cert], fetchCertificate: certificatesFromStore(store), importVerifier: syncCertificateVerifier });
   t = process.hrtime.bigint();
   const report = await verifyLedger(store, "h", "p", verifier);
   const verifySeconds = secondsSince(t);
@@ -106,14 +99,13 @@ export async function benchLedger(readings: number): Promise<Record<string, numb
     throw new Error(`benchmark ledger does not verify: ${report.problems[0]!.reason}`);
   }
 
-  // Raw: node:crypto verification of as many ECDSA P-256 signatures over 300 octets.
-  const keys = deriveEcdsaKeyPair(1, "raw");
-  const input = new Uint8Array(300);
-  const sig = signEcdsaFixedLength(keys.privateKey, input);
+  // Raw: node:crypto verification of as many ECDSA P-256 signatures over a reading's signed portion.
+  const input = Encoder.encode(data[0]!);
+  const sig = cryptoSign("sha256", input, ids.deviceKeys.privateKey);
   const rounds = Math.min(report.readingsCommitted, 5000);
   t = process.hrtime.bigint();
   for (let i = 0; i < rounds; ++i) {
-    cryptoVerify("sha256", input, keys.publicKey, sig);
+    cryptoVerify("sha256", input, ids.deviceKeys.publicKey, sig);
   }
   const rawVerifyPerSecond = rounds / secondsSince(t);
   const readingsPerSecond = report.readingsCommitted / verifySeconds;
@@ -127,3 +119,36 @@ export async function benchLedger(readings: number): Promise<Record<string, numb
   };
 }
 
+/**
+ * Disk octets per stored reading: signed readings committed to a ledger (a block every 60) in a
+ * LevelDB repo, as a home repo keeps them, measured on disk after the repo is closed and reopened
+ * (LevelDB then moves its log into a table); beside the octets of one reading's packet.
+ */
+export async function benchStorage(readings: number): Promise<Record<string, number>> {
+  const ids = await benchIdentities();
+  const dir = await mkdtemp(path.join(tmpdir(), "iomt-bench-storage-"));
+  try {
+    let wireOctets = 0;
+    {
+      await using store = await LevelStore.open(dir);
+      using appender = new LedgerAppender({ hospital: "h", pid: "p", identity: ids.gateway, store, everyReadings: 60, everyMs: 1e9 });
+      for (let i = 0; i < readings; ++i) {
+        const { data } = await benchReading(ids, i);
+        wireOctets += Encoder.encode(data).length;
+        void appender.add(data);
+      }
+      await appender.flush();
+    }
+    await (await LevelStore.open(dir))[Symbol.asyncDispose]();
+    const files = await readdir(dir);
+    const sizes = await Promise.all(files.map(async (f) => (await stat(path.join(dir, f))).size));
+    const diskOctets = sizes.reduce((a, b) => a + b, 0);
+    return {
+      readings,
+      readingPacketOctets: Math.round(wireOctets / readings),
+      bytesPerStoredReading: Math.round(diskOctets / readings),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,7 +1,6 @@
 import { Forwarder, type FwFace, FwPacket, RejectInterest } from "@ndn/fw";
 import { Data, Interest } from "@ndn/packet";
 
-import { AsyncQueue } from "../util/async-queue.js";
 import { ContentStore } from "./content-store.js";
 import { UnicastFlows } from "./unicast-flows.js";
 
@@ -50,8 +49,9 @@ export interface NodeLayerCounters {
   loops: number;
 }
 
+/** Where a held Interest came from, and how to answer it. */
 interface Downstream {
-  out: AsyncQueue<FwPacket>;
+  face: FwFace;
   token: unknown;
   /** Rejects the Interest when its lifetime ends unanswered, as the forwarder's PIT would. */
   expiry: ReturnType<typeof setTimeout>;
@@ -64,9 +64,17 @@ interface PendingEntry {
   lastSent: number;
   suppressMs: number;
   /** The downstream that sent it first, served by the forwarder's own PIT. */
-  first: { out: AsyncQueue<FwPacket>; token: unknown };
+  first: { face: FwFace; token: unknown };
   /** Downstreams after the first: the first is served by the forwarder's own PIT. */
   more: Downstream[];
+}
+
+/** What the layer knows of each face of its forwarder. */
+interface FaceState {
+  /** The face's own send, for the layer's packets (cached or aggregated Data, rejections). */
+  send: (pkt: FwPacket) => void;
+  /** A link to another node (numbered from 1), or 0 for an application's face. */
+  networkId: number;
 }
 
 /**
@@ -78,9 +86,14 @@ interface PendingEntry {
  *
  * Pass it wherever NDNts takes a forwarder (`{ fw: node.fw }`); the best-route or multicast choice
  * is made by the routes installed (one next hop, or all).
+ *
+ * The layer works inside the forwarder's own calls, synchronously: it takes each packet a face
+ * receives as the forwarder processes it, and each packet the forwarder sends as a face's `send` is
+ * called. Wrapping each face in async iterators of its own instead cost 40% of the forwarding rate.
+ * Those two calls are @ndn/fw's internals, as pinned (0.0.20250307); test/node-layer.test.ts covers
+ * every function of the layer through them.
  */
 export class NodeForwarder {
-  readonly inner: Forwarder;
   readonly fw: Forwarder;
   readonly cs: ContentStore;
   private readonly aggregation: boolean;
@@ -93,37 +106,30 @@ export class NodeForwarder {
   /** Name and nonce of each Interest sent on each network face, until it could still be in flight. */
   private readonly sentNonces = new Map<string, number>();
   private networkFaces = 0;
+  private readonly faces = new WeakMap<FwFace, FaceState>();
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
   private readonly flows?: UnicastFlows;
 
   /** @param id - the node's number, unique in its network (it tells this node's unicast flows apart). */
   constructor(opts: NodeLayerOptions = {}, id = 0) {
     this.flows = opts.unicast ? new UnicastFlows(id) : undefined;
-    this.inner = Forwarder.create();
     this.cs = new ContentStore(opts.csCapacity ?? 10_000);
     this.aggregation = opts.aggregation ?? true;
     this.nonceGuard = opts.nonceGuard ?? true;
     this.deadNonceMs = opts.deadNonceMs ?? 6000;
-    // A Forwarder whose addFace puts the layer in front of each face; everything else is the inner one's.
-    const addFace = (face: FwFace.RxTx | FwFace.RxTxDuplex, attrs?: FwFace.Attributes) => this.addFace(face, attrs, false);
-    const bound = new Map<PropertyKey, unknown>();
-    this.fw = new Proxy(this.inner, {
-      get: (target, prop) => {
-        if (prop === "addFace") {
-          return addFace;
-        }
-        const v = Reflect.get(target, prop, target);
-        if (typeof v !== "function") {
-          return v;
-        }
-        let b = bound.get(prop);
-        if (!b) {
-          b = v.bind(target);
-          bound.set(prop, b);
-        }
-        return b;
-      },
-    });
+    const fw = Forwarder.create() as Forwarder & Omit<Hooks, "send">;
+    this.fw = fw;
+    // Every face, whoever adds it, is known before it carries a packet: faceadd fires in its constructor.
+    fw.addEventListener("faceadd", ({ face }) => this.attach(face));
+    const processInterest = fw.processInterest.bind(fw);
+    const processData = fw.processData.bind(fw);
+    fw.processInterest = (face, pkt) => {
+      const admitted = this.admitInterest(face, pkt);
+      if (admitted) {
+        processInterest(face, admitted);
+      }
+    };
+    fw.processData = (face, pkt) => processData(face, this.admitData(face, pkt));
   }
 
   get counters(): NodeLayerCounters {
@@ -132,56 +138,40 @@ export class NodeForwarder {
 
   /** A face toward another node (a link): the rest are applications'. */
   addNetworkFace(face: FwFace.RxTx | FwFace.RxTxDuplex): FwFace {
-    return this.addFace(face, undefined, true);
-  }
-
-  private addFace(face: FwFace.RxTx | FwFace.RxTxDuplex, attrs: FwFace.Attributes | undefined, network: boolean): FwFace {
-    // What the face sends: the forwarder's packets, and the layer's own (cached or aggregated Data).
-    const out = new AsyncQueue<FwPacket>();
-    const flows = network ? undefined : this.flows;
-    const faceId = network ? ++this.networkFaces : 0;
-    const toFace = (fromFw: AsyncIterable<FwPacket>) => {
-      void (async () => {
-        for await (const pkt of fromFw) {
-          out.push(flows ? toApplication(flows, pkt) : network ? this.freshNonce(faceId, pkt) : pkt);
-        }
-        out.close();
-      })();
-      return out;
-    };
-    const fromFace = (rx: AsyncIterable<FwPacket>) => this.filterRx(rx, out, flows);
-    const wrapped: FwFace.RxTxDuplex = "duplex" in face ?
-      { attributes: face.attributes, duplex: (fromFw) => fromFace(face.duplex(toFace(fromFw))) } :
-      { attributes: face.attributes, duplex: (fromFw) => (void face.tx(toFace(fromFw)), fromFace(face.rx)) };
-    const fwFace = this.inner.addFace(wrapped, attrs);
-    fwFace.addEventListener("close", () => out.close());
+    const fwFace = this.fw.addFace(face);
+    this.faces.get(fwFace)!.networkId = ++this.networkFaces;
     return fwFace;
   }
 
-  /** Packets from a face toward the forwarder. */
-  private async *filterRx(rx: AsyncIterable<FwPacket>, out: AsyncQueue<FwPacket>, flows?: UnicastFlows): AsyncIterable<FwPacket> {
-    for await (const pkt of rx) {
-      if (!FwPacket.isEncodable(pkt)) {
-        yield pkt; // cancellations and rejections pass untouched
-      } else if (pkt.l3 instanceof Interest) {
-        // Like NFD, give an Interest its nonce on entering (copies sent on several faces share it);
-        // on a copy, since a local consumer sends the same object again to retransmit.
-        let interest = pkt.l3.nonce === undefined ? withNonce(pkt.l3) : pkt.l3;
-        if (flows && interest.appParameters === undefined) {
-          interest = flows.open(interest);
-        }
-        const admitted = interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token);
-        if (this.admitInterest(interest, pkt.token, out)) {
-          yield admitted;
-        }
-      } else if (pkt.l3 instanceof Data) {
-        const data = flows ? flows.answer(pkt.l3, pkt.token) : pkt.l3;
-        this.onData(data);
-        yield data === pkt.l3 ? pkt : FwPacket.create(data, pkt.token);
-      } else {
-        yield pkt;
-      }
+  /** Put the layer on a face's way out: what the forwarder sends it passes here first. */
+  private attach(fwFace: FwFace): void {
+    const face = fwFace as FwFace & Pick<Hooks, "send">;
+    const state: FaceState = { send: face.send.bind(face), networkId: 0 };
+    this.faces.set(face, state);
+    face.send = (pkt) => state.send(state.networkId > 0 ? this.freshNonce(state.networkId, pkt) :
+      this.flows ? toApplication(this.flows, pkt) : pkt);
+  }
+
+  /** An Interest a face received: the packet to hand on to the forwarder, or undefined when the layer took it. */
+  private admitInterest(face: FwFace, pkt: FwPacket<Interest>): FwPacket<Interest> | undefined {
+    // Like NFD, give an Interest its nonce on entering (copies sent on several faces share it);
+    // on a copy, since a local consumer sends the same object again to retransmit.
+    let interest = pkt.l3.nonce === undefined ? withNonce(pkt.l3) : pkt.l3;
+    const state = this.faces.get(face)!;
+    if (this.flows && state.networkId === 0 && interest.appParameters === undefined) {
+      interest = this.flows.open(interest);
     }
+    if (!this.admit(interest, pkt.token, face, state)) {
+      return undefined;
+    }
+    return interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token);
+  }
+
+  /** A Data a face received: cached, copied to held downstreams, and handed on to the forwarder. */
+  private admitData(face: FwFace, pkt: FwPacket<Data>): FwPacket<Data> {
+    const data = this.flows && this.faces.get(face)!.networkId === 0 ? this.flows.answer(pkt.l3, pkt.token) : pkt.l3;
+    this.onData(data);
+    return data === pkt.l3 ? pkt : FwPacket.create(data, pkt.token);
   }
 
   /**
@@ -206,7 +196,7 @@ export class NodeForwarder {
   }
 
   /** @returns whether the Interest goes on to the forwarder. */
-  private admitInterest(interest: Interest, token: unknown, out: AsyncQueue<FwPacket>): boolean {
+  private admit(interest: Interest, token: unknown, face: FwFace, state: FaceState): boolean {
     const now = Date.now();
     if (this.nonceGuard) {
       const key = `${interest.name.valueHex}:${interest.nonce}`;
@@ -220,17 +210,24 @@ export class NodeForwarder {
     this.sweep(now);
     const cached = this.cs.capacity > 0 ? this.cs.lookup(interest, now) : undefined;
     if (cached) {
-      out.push(FwPacket.create(cached, token));
+      state.send(FwPacket.create(cached, token));
       return false;
     }
     if (!this.aggregation) {
       return true;
     }
     const key = interest.name.valueHex;
-    const list = this.pending.get(key) ?? [];
+    const list = this.pending.get(key);
+    const entry: PendingEntry = { interest, expires: now + interest.lifetime, lastSent: now, suppressMs: SUPPRESS_MIN_MS, first: { face, token }, more: [] };
+    if (!list) {
+      // The common case: no Interest for this name is pending.
+      this.prefixEntries += interest.canBePrefix ? 1 : 0;
+      this.pending.set(key, [entry]);
+      return true;
+    }
     const same = list.find((e) => e.expires > now && e.interest.canBePrefix === interest.canBePrefix &&
       e.interest.mustBeFresh === interest.mustBeFresh);
-    if (same && same.first.out === out && same.first.token === token) {
+    if (same && same.first.face === face && same.first.token === token) {
       // The same downstream again (a retransmission, or NDNts re-forwarding its entry when another
       // Interest joined it) goes upstream: holding it would leave the forwarder's own pending entry
       // to expire unrefreshed, and the Data arriving after that would find no one to go to.
@@ -238,7 +235,7 @@ export class NodeForwarder {
       same.lastSent = now;
       return true;
     }
-    const again = same?.more.findIndex((d) => d.out === out && d.token === token) ?? -1;
+    const again = same?.more.findIndex((d) => d.face === face && d.token === token) ?? -1;
     if (again >= 0) {
       // A held consumer retransmits: it now waits in the forwarder's PIT, not here.
       clearTimeout(same!.more[again]!.expiry);
@@ -256,16 +253,16 @@ export class NodeForwarder {
       ++this.counters_.aggregated;
       // The forwarder never sees this Interest, so its consumer learns of the timeout from here.
       const expiry = setTimeout(() => {
-        const at = same.more.findIndex((d) => d.token === token && d.out === out);
+        const at = same.more.findIndex((d) => d.token === token && d.face === face);
         if (at >= 0) {
           same.more.splice(at, 1);
         }
-        out.push(new RejectInterest("expire", interest, token));
+        state.send(new RejectInterest("expire", interest, token));
       }, interest.lifetime);
-      same.more.push({ out, token, expiry });
+      same.more.push({ face, token, expiry });
       return false;
     }
-    list.push({ interest, expires: now + interest.lifetime, lastSent: now, suppressMs: SUPPRESS_MIN_MS, first: { out, token }, more: [] });
+    list.push(entry);
     this.prefixEntries += interest.canBePrefix ? 1 : 0;
     const live = list.filter((e) => e.expires > now);
     this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(live);
@@ -292,7 +289,7 @@ export class NodeForwarder {
           for (const d of e.more) {
             clearTimeout(d.expiry);
             ++this.counters_.aggregatedData;
-            d.out.push(FwPacket.create(data, d.token));
+            this.faces.get(d.face)?.send(FwPacket.create(data, d.token));
           }
         }
         return !satisfied;
@@ -342,7 +339,7 @@ export class NodeForwarder {
       }
     }
     this.pending.clear();
-    this.inner.close();
+    this.fw.close();
   }
 }
 
@@ -368,6 +365,16 @@ function toApplication(flows: UnicastFlows, pkt: FwPacket): FwPacket {
     return data === pkt.l3 ? pkt : FwPacket.create(data, pkt.token);
   }
   return pkt;
+}
+
+/**
+ * The calls of @ndn/fw (0.0.20250307) the layer takes: the two each face's receive loop makes on the
+ * forwarder, and the one the forwarder makes on a face to send.
+ */
+interface Hooks {
+  processInterest: (face: FwFace, pkt: FwPacket<Interest>) => void;
+  processData: (face: FwFace, pkt: FwPacket<Data>) => void;
+  send: (pkt: FwPacket) => void;
 }
 
 /** A copy of an Interest with a new nonce. */

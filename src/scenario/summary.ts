@@ -23,8 +23,10 @@ export interface Summary {
   durationMs: number;
   /** Scenario time the run covered (sensing and drain), s. */
   simulatedSeconds: number;
-  /** Wall-clock time the run took, s: the only field that differs between two runs of one seed. */
+  /** Wall-clock time the run took, s. With {@link peakRssMiB}, the only fields that differ between two runs of one seed. */
   wallSeconds: number;
+  /** Peak resident memory of the process by the end of the run, MiB: the run's own when it ran alone, as in `iomt simulate`. */
+  peakRssMiB: number;
   readings: {
     published: number;
     verified: number;
@@ -179,6 +181,7 @@ export function buildSummary(s: SummaryInput): Summary {
     durationMs: s.durationMs,
     simulatedSeconds: s.simulatedMs / 1000,
     wallSeconds: Math.round(s.wallMs) / 1000,
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     readings: {
       published: sum(s.patients.map((p) => p.publisher.published)),
       verified: sum(monitors.map((m) => m.subscription.counters.verified)),

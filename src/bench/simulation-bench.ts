@@ -1,0 +1,68 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import type { Summary } from "../scenario/mod.js";
+import { round2 } from "./measure.js";
+import { plainFwExchangesPerSecond } from "./plain-fw.js";
+
+export interface SimulationFigure {
+  topology: string;
+  simulatedSeconds: number;
+  wallSeconds: number;
+  /** Simulated seconds per wall second. */
+  realtimeFactor: number;
+  readings: number;
+  /** Packets put on links per wall second. */
+  packetsPerSecond: number;
+  /** Readings (Interest-Data exchanges end to end) per wall second. */
+  exchangesPerSecond: number;
+  /** The same exchanges through plain @ndn/fw (same hop count, no crypto), per second, same run. */
+  plainFwExchangesPerSecond: number;
+  /** exchangesPerSecond / plainFwExchangesPerSecond. */
+  vsPlainFw: number;
+  /** Peak resident memory of the run's own process, MiB. */
+  peakRssMiB: number;
+}
+
+export interface SimulationBenchOptions {
+  /** The package's `bin/iomt.js`. */
+  cli: string;
+  topologyFile: string;
+  durationMs: number;
+  /** Hops from a home gateway to its monitor, for the plain @ndn/fw baseline. */
+  hops: number;
+}
+
+/**
+ * One scenario as users run it, `iomt simulate`, in a process of its own (so that its peak memory
+ * is its own), beside plain @ndn/fw carrying as many exchanges over as many hops in this process.
+ */
+export async function benchSimulation(opts: SimulationBenchOptions): Promise<SimulationFigure> {
+  const out = await mkdtemp(path.join(tmpdir(), "iomt-bench-sim-"));
+  try {
+    await promisify(execFile)(process.execPath, [
+      opts.cli, "simulate", "--topology", opts.topologyFile, "--duration", `${opts.durationMs}ms`, "--seed", "1", "--quiet", "--out", out,
+    ], { maxBuffer: 64 << 20 });
+    const summary = JSON.parse(await readFile(path.join(out, "summary.json"), "utf8")) as Summary;
+    const packets = summary.links.reduce((n, l) => n + l.packets, 0);
+    const exchangesPerSecond = summary.readings.published / summary.wallSeconds;
+    const plain = await plainFwExchangesPerSecond({ hops: opts.hops, exchanges: Math.min(summary.readings.published, 20_000) });
+    return {
+      topology: path.basename(opts.topologyFile),
+      simulatedSeconds: summary.simulatedSeconds,
+      wallSeconds: summary.wallSeconds,
+      realtimeFactor: round2(summary.simulatedSeconds / summary.wallSeconds),
+      readings: summary.readings.published,
+      packetsPerSecond: Math.round(packets / summary.wallSeconds),
+      exchangesPerSecond: Math.round(exchangesPerSecond),
+      plainFwExchangesPerSecond: Math.round(plain),
+      vsPlainFw: round2(exchangesPerSecond / plain),
+      peakRssMiB: summary.peakRssMiB,
+    };
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
