@@ -1,6 +1,6 @@
 import { Data, ValidityPeriod } from "@ndn/packet";
 
-import { devicePrefix, hospitalPrefix, patientPrefix, readingName } from "../naming/mod.js";
+import { devicePrefix, hospitalPrefix, patientPrefix, readingNameIn, streamPrefix } from "../naming/mod.js";
 import { Reading } from "../sensors/mod.js";
 import { certifyKeyPair, deriveEcdsaKeyPair, type EcdsaKeyPair, type Identity } from "../trust/mod.js";
 
@@ -21,10 +21,12 @@ export async function benchIdentities(): Promise<BenchIdentities> {
   return { hospital, gateway, device, deviceKeys };
 }
 
+const HEART_RATE = streamPrefix("h", "p", "pulse-oximeter", "heart-rate");
+
 /** Heart-rate reading `seq` of patient `p`, signed by its device, as a device makes one. */
 export async function benchReading(ids: BenchIdentities, seq: number): Promise<{ data: Data; reading: Reading }> {
   const reading = Reading.create(Date.UTC(2026, 1, 1) + seq * 1000, [70 + (seq % 30)]);
-  const data = new Data(readingName("h", "p", "pulse-oximeter", "heart-rate", seq), reading.toContent(), Data.FreshnessPeriod(1000));
+  const data = new Data(readingNameIn(HEART_RATE, seq), reading.toContent(), Data.FreshnessPeriod(1000));
   await ids.device.signer.sign(data);
   return { data, reading };
 }

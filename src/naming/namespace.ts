@@ -106,7 +106,11 @@ export function streamPrefix(hospital: string, pid: string, did: string, stream:
   return devicePrefix(hospital, pid, did).append(stream);
 }
 export function readingName(hospital: string, pid: string, did: string, stream: StreamId, n: number): Name {
-  return streamPrefix(hospital, pid, did, stream).append(seq(n, "sequence number"));
+  return readingNameIn(streamPrefix(hospital, pid, did, stream), n);
+}
+/** Reading `n` of a stream whose prefix ({@link streamPrefix}) is at hand: for a device, which names one reading after another. */
+export function readingNameIn(stream: Name, n: number): Name {
+  return stream.append(seq(n, "sequence number"));
 }
 export function ledgerPrefix(hospital: string, pid: string): Name {
   return patientPrefix(hospital, pid).append(KW.ledger);

@@ -1,6 +1,6 @@
-import { Data } from "@ndn/packet";
+import { Data, type Name } from "@ndn/packet";
 
-import { readingName, type StreamId } from "../naming/mod.js";
+import { readingNameIn, type StreamId, streamPrefix } from "../naming/mod.js";
 import type { Identity } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { STREAMS } from "./catalog.js";
@@ -51,6 +51,8 @@ export class MedicalDevice implements Disposable {
   private readonly nextSeq = new Map<StreamId, number>();
   /** FreshnessPeriod of each stream's readings: its sampling interval (1 s for events). */
   private readonly freshnessMs = new Map<StreamId, number>();
+  /** Each stream's name prefix, made once: a reading's name is it and a sequence number. */
+  private readonly prefixes = new Map<StreamId, Name>();
   private readonly startedAt = Date.now();
 
   constructor(private readonly opts: MedicalDeviceOptions) {
@@ -104,7 +106,12 @@ export class MedicalDevice implements Disposable {
     const seq = this.nextSeq.get(stream)!;
     this.nextSeq.set(stream, seq + 1);
     const reading = Reading.create(Date.now(), values);
-    const data = new Data(readingName(hospital, pid, did, stream, seq), reading.toContent(), Data.FreshnessPeriod(this.freshnessMs.get(stream)!));
+    let prefix = this.prefixes.get(stream);
+    if (!prefix) {
+      prefix = streamPrefix(hospital, pid, did, stream);
+      this.prefixes.set(stream, prefix);
+    }
+    const data = new Data(readingNameIn(prefix, seq), reading.toContent(), Data.FreshnessPeriod(this.freshnessMs.get(stream)!));
     await identity.signer.sign(data);
     emit({ data, did, stream, seq, reading });
   }

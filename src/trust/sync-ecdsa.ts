@@ -56,23 +56,44 @@ export function signEcdsaFixedLength(privateKey: KeyObject, input: Uint8Array): 
   for (;;) {
     const rs = cryptoSign("sha256", input, { key: privateKey, dsaEncoding: "ieee-p1363" });
     const r = rs.subarray(0, 32);
+    let s: Uint8Array = rs.subarray(32);
     if (r[0] === 0) {
       continue;
     }
+    // A top bit set means 33 octets in DER (a leading zero). r with one wants s without: s below
+    // 2^255; else s at or above 2^255. The top bit says which; n-s nearly always flips it.
     const rHigh = (r[0]! & 0x80) !== 0;
-    let s = BigInt(`0x${rs.subarray(32).toString("hex")}`);
-    // r with a leading zero (33 octets) wants s of 32 octets: below 2^255; else s at or above 2^255.
-    const sHigh = s >= 1n << 255n;
-    if (sHigh === rHigh) {
-      s = N - s;
+    const sHigh = () => (s[0]! & 0x80) !== 0;
+    if (sHigh() === rHigh) {
+      s = orderMinus(s);
     }
-    const sBytes = Buffer.from(s.toString(16).padStart(64, "0"), "hex");
-    if (sBytes[0] === 0) {
-      continue;
+    if (sHigh() === rHigh || s[0] === 0) {
+      continue; // s near 2^255 (n-s too), or below 2^248: about once in 256
     }
-    const der = [0x30, 69, 0x02, rHigh ? 33 : 32, ...(rHigh ? [0x00] : []), ...r, 0x02, rHigh ? 32 : 33, ...(rHigh ? [] : [0x00]), ...sBytes];
-    return Uint8Array.from(der);
+    const der = new Uint8Array(71);
+    der.set([0x30, 69, 0x02, rHigh ? 33 : 32]);
+    const rAt = rHigh ? 5 : 4;
+    der.set(r, rAt);
+    const sHeader = rAt + 32;
+    der[sHeader] = 0x02;
+    der[sHeader + 1] = rHigh ? 32 : 33;
+    der.set(s, rHigh ? sHeader + 2 : sHeader + 3); // a leading zero stays 0
+    return der;
   }
+}
+
+const N_OCTETS = Uint8Array.from(Buffer.from(N.toString(16), "hex"));
+
+/** n - s, for 0 < s < n, as 32 big-endian octets: byte-wise, as BigInt would cost twice the signing's overhead. */
+function orderMinus(s: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  let borrow = 0;
+  for (let i = 31; i >= 0; --i) {
+    const d = N_OCTETS[i]! - s[i]! - borrow;
+    borrow = d < 0 ? 1 : 0;
+    out[i] = d & 0xFF;
+  }
+  return out;
 }
 
 /** A Signer for `keyName` (the KeyLocator it writes) with a node:crypto private key. */
