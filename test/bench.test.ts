@@ -1,0 +1,36 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import { expect, test } from "vitest";
+
+// Speed is not asserted here (BENCHMARKS.md holds it): only that the quick run writes every figure.
+test("npm run bench -- --quick --json FILE writes every figure of issue 7, each a measured number", async () => {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), "iomt-bench-")), "bench.json");
+  await promisify(execFile)(process.execPath, ["bin/iomt.js", "bench", "--quick", "--json", file], { timeout: 240_000, maxBuffer: 16 << 20 });
+  const figures = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  const positive = expect.toSatisfy((x: unknown) => typeof x === "number" && Number.isFinite(x) && x > 0);
+  expect(figures).toMatchObject({
+    publishVsRawSign: positive,
+    forwardVsPlainFw: positive,
+    csHitVsMiss: positive,
+    simRealtimeFactor: positive,
+    cityRealtimeFactor: positive,
+    repoInsertVsRawLevel: positive,
+    repoFindVsRawGet: positive,
+    ledgerVerifyVsRawVerify: positive,
+    replicationVsLongestPath: positive,
+    peakRssMiB: { default: positive, city: positive },
+    bytesPerStoredReading: positive,
+    machine: { cpus: positive, node: expect.stringMatching(/^v\d+/) },
+  });
+  // Each ratio comes with the two figures it is made of.
+  expect(figures).toMatchObject({
+    publish: { publishReadingsPerSecond: positive, rawSignPerSecond: positive },
+    forwarding: { nodeLayerExchangesPerSecond: positive, plainFwExchangesPerSecond: positive },
+    consultation: { replicationP50Ms: positive, longestPathMs: positive, divergent: 0 },
+    storage: { readingPacketOctets: positive },
+  });
+}, 300_000);
