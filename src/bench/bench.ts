@@ -10,7 +10,7 @@ import { benchLedger, benchRepo, benchStorage } from "./repo-bench.js";
 import { benchSimulation } from "./simulation-bench.js";
 
 export interface BenchOptions {
-  /** Shorter runs (about a minute in all). */
+  /** Shorter runs (about a minute and a half in all). */
   quick: boolean;
   /** Where to write the figures as JSON. */
   json?: string;

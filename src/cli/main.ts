@@ -106,7 +106,7 @@ addNodeCommands(program);
 
 program.command("bench")
   .description("measure simulation speed, each figure beside its same-run baseline (BENCHMARKS.md)")
-  .option("--quick", "short runs, about a minute in all")
+  .option("--quick", "short runs, about a minute and a half in all")
   .option("--json <file>", "also write the figures as JSON")
   .action(async (o: { quick?: boolean; json?: string }) => {
     const result = await runBenchmarks({ quick: !!o.quick, json: o.json, topologies: path.join(PACKAGE_ROOT, "topologies"), cli: path.join(PACKAGE_ROOT, "bin", "iomt.js") });
