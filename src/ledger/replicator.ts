@@ -119,7 +119,7 @@ export class LedgerReplicator implements Disposable {
     return data;
   }
 
-  /** Stop following, and resolve once the block in hand is stored. */
+  /** Stop following, and resolve once the block in hand is stored (or, with readings cut off, left for a restart). */
   async stop(): Promise<void> {
     this.stopping = true;
     this[Symbol.dispose]();

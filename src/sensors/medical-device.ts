@@ -59,6 +59,7 @@ export class MedicalDevice implements Disposable {
     for (const stream of opts.streams) {
       const info = STREAMS[stream];
       this.nextSeq.set(stream, opts.firstSeq?.[stream] ?? 0);
+      this.prefixes.set(stream, streamPrefix(opts.hospital, opts.pid, opts.did, stream));
       const report = reportFailure(`device ${opts.did} of ${opts.hospital}/${opts.pid}, ${stream}`);
       if (info.kind === "vital") {
         const hz = opts.rateHz?.[stream] ?? info.rateHz;
@@ -102,16 +103,11 @@ export class MedicalDevice implements Disposable {
   }
 
   private async signAndEmit(stream: StreamId, values: number[]): Promise<void> {
-    const { hospital, pid, did, identity, emit } = this.opts;
+    const { did, identity, emit } = this.opts;
     const seq = this.nextSeq.get(stream)!;
     this.nextSeq.set(stream, seq + 1);
     const reading = Reading.create(Date.now(), values);
-    let prefix = this.prefixes.get(stream);
-    if (!prefix) {
-      prefix = streamPrefix(hospital, pid, did, stream);
-      this.prefixes.set(stream, prefix);
-    }
-    const data = new Data(readingNameIn(prefix, seq), reading.toContent(), Data.FreshnessPeriod(this.freshnessMs.get(stream)!));
+    const data = new Data(readingNameIn(this.prefixes.get(stream)!, seq), reading.toContent(), Data.FreshnessPeriod(this.freshnessMs.get(stream)!));
     await identity.signer.sign(data);
     emit({ data, did, stream, seq, reading });
   }
