@@ -79,8 +79,8 @@ interface FaceState {
 
 /**
  * The node layer ndn-iomt adds around an NDNts forwarder, which has no Content Store, no Interest
- * aggregation and no loop detection. Every face added through this object (links, producers,
- * consumers) passes through the layer, which may answer an Interest from the Content Store, hold it
+ * aggregation and no loop detection. Every face of its forwarder (links, producers, consumers),
+ * whoever adds it, passes through the layer, which may answer an Interest from the Content Store, hold it
  * behind an equal pending one, or drop it as a loop, and which stores every Data that passes and
  * copies it to the downstreams it held.
  *
@@ -90,8 +90,8 @@ interface FaceState {
  * The layer works inside the forwarder's own calls, synchronously: it takes each packet a face
  * receives as the forwarder processes it, and each packet the forwarder sends as a face's `send` is
  * called. Wrapping each face in async iterators of its own instead cost 40% of the forwarding rate.
- * Those two calls are @ndn/fw's internals, as pinned (0.0.20250307); test/node-layer.test.ts covers
- * every function of the layer through them.
+ * Those calls ({@link Hooks}) are @ndn/fw's internals, as pinned (0.0.20250307);
+ * test/node-layer.test.ts covers every function of the layer through them.
  */
 export class NodeForwarder {
   readonly fw: Forwarder;
