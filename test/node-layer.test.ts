@@ -5,6 +5,7 @@ import { expect, test } from "vitest";
 
 import { EmulatedNetwork, Link } from "../src/network/mod.js";
 import { ContentStore, type NodeLayerOptions, NodeForwarder } from "../src/node/mod.js";
+import { Random } from "../src/util/random.js";
 import { MODES } from "../src/scenario/mod.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
 import { parseTopology } from "../src/topology/mod.js";
@@ -149,6 +150,34 @@ test("Content Store: least recently used goes first", () => {
   expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 999)).toBe(a);
   expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 1000)).toBeUndefined();
   expect([cs.hits, cs.misses, cs.size]).toEqual([2, 2, 2]);
+});
+
+test("Content Store: through many evictions and uses, it keeps exactly the most recently used", () => {
+  const cs = new ContentStore(4);
+  const model: string[] = []; // least recently used first
+  const random = new Random(7);
+  for (let step = 0; step < 2000; ++step) {
+    const uri = `/n/${Math.floor(random.next() * 12)}`;
+    if (random.next() < 0.5) {
+      cs.insert(new Data(uri), 0);
+    } else {
+      const hit = cs.lookup(new Interest(uri), 0) !== undefined;
+      expect(hit).toBe(model.includes(uri));
+      if (!hit) {
+        continue;
+      }
+    }
+    const at = model.indexOf(uri);
+    if (at >= 0) {
+      model.splice(at, 1);
+    }
+    model.push(uri);
+    model.splice(0, Math.max(0, model.length - 4));
+    expect(cs.size).toBe(model.length);
+  }
+  for (const uri of model) {
+    expect(cs.lookup(new Interest(uri), 0)).toBeDefined();
+  }
 });
 
 test("routes: best-route reaches the nearest announcer of a prefix, multicast reaches every one", async () => {

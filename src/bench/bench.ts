@@ -40,7 +40,8 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
   const consultationUdp = await benchUdpReplication({ cli: opts.cli, writeForMs: opts.quick ? 5000 : 20_000 });
   const simulate = (name: string, file: string, durationMs: number, hops: number) => {
     process.stderr.write(`bench: ${name} (${file}), ${durationMs / 1000} s simulated, in a process of its own…\n`);
-    return benchSimulation({ cli: opts.cli, topologyFile: path.join(opts.topologies, file), durationMs, hops });
+    const rawCrypto = { signPerSecond: publish.rawSignPerSecond!, verifyPerSecond: ledger.rawVerifyPerSecond! };
+    return benchSimulation({ cli: opts.cli, topologyFile: path.join(opts.topologies, file), durationMs, hops, rawCrypto });
   };
   const simulation = {
     default: await simulate("default", "home-hospital.conf", opts.quick ? 120_000 : 600_000, 2),
@@ -53,6 +54,7 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
     forwardVsPlainFw: forwarding.forwardVsPlainFw,
     csHitVsMiss: forwarding.csHitVsMiss,
     simRealtimeFactor: simulation.default.realtimeFactor,
+    simRealtimeCeiling: simulation.default.ceilingRealtimeFactor,
     cityRealtimeFactor: simulation.city.realtimeFactor,
     repoInsertVsRawLevel: repo.repoInsertVsRawLevel,
     repoFindVsRawGet: repo.repoFindVsRawGet,

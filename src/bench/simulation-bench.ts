@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 
 import type { Summary } from "../scenario/mod.js";
 import { round2 } from "./measure.js";
-import { plainFwExchangesPerSecond } from "./plain-fw.js";
+import { plainFwSimulatedExchangesPerSecond } from "./plain-fw.js";
 
 export interface SimulationFigure {
   topology: string;
@@ -19,10 +19,15 @@ export interface SimulationFigure {
   packetsPerSecond: number;
   /** Readings (Interest-Data exchanges end to end) per wall second. */
   exchangesPerSecond: number;
-  /** The same exchanges through plain @ndn/fw (same hop count, no crypto), per second, same run. */
+  /** As many exchanges through plain @ndn/fw over the simulator's links (same hops, unsigned, nothing else), per wall second, same run. */
   plainFwExchangesPerSecond: number;
   /** exchangesPerSecond / plainFwExchangesPerSecond. */
   vsPlainFw: number;
+  /**
+   * The real-time factor plain @ndn/fw in the simulator and raw ECDSA (a signature and a
+   * verification per reading, at this run's raw rates) would reach on their own, with nothing else.
+   */
+  ceilingRealtimeFactor: number;
   /** Peak resident memory of the run's own process, MiB. */
   peakRssMiB: number;
 }
@@ -34,11 +39,14 @@ export interface SimulationBenchOptions {
   durationMs: number;
   /** Hops from a home gateway to its monitor, for the plain @ndn/fw baseline. */
   hops: number;
+  /** Raw node:crypto ECDSA P-256 rates measured in the same run, per second. */
+  rawCrypto: { signPerSecond: number; verifyPerSecond: number };
 }
 
 /**
  * One scenario as users run it, `iomt simulate`, in a process of its own (so that its peak memory
- * is its own), beside plain @ndn/fw carrying as many exchanges over as many hops in this process.
+ * is its own), beside plain @ndn/fw carrying as many exchanges over as many of the simulator's
+ * links in this process, and the ceiling that and raw signing and verification set.
  */
 export async function benchSimulation(opts: SimulationBenchOptions): Promise<SimulationFigure> {
   const out = await mkdtemp(path.join(tmpdir(), "iomt-bench-sim-"));
@@ -49,7 +57,9 @@ export async function benchSimulation(opts: SimulationBenchOptions): Promise<Sim
     const summary = JSON.parse(await readFile(path.join(out, "summary.json"), "utf8")) as Summary;
     const packets = summary.links.reduce((n, l) => n + l.packets, 0);
     const exchangesPerSecond = summary.readings.published / summary.wallSeconds;
-    const plain = await plainFwExchangesPerSecond({ hops: opts.hops, exchanges: Math.min(summary.readings.published, 20_000) });
+    const plain = await plainFwSimulatedExchangesPerSecond({ hops: opts.hops, exchanges: Math.min(summary.readings.published, 20_000) });
+    const readingsPerSimulatedSecond = summary.readings.published / summary.simulatedSeconds;
+    const wallPerReading = 1 / plain + 1 / opts.rawCrypto.signPerSecond + 1 / opts.rawCrypto.verifyPerSecond;
     return {
       topology: path.basename(opts.topologyFile),
       simulatedSeconds: summary.simulatedSeconds,
@@ -60,6 +70,7 @@ export async function benchSimulation(opts: SimulationBenchOptions): Promise<Sim
       exchangesPerSecond: Math.round(exchangesPerSecond),
       plainFwExchangesPerSecond: Math.round(plain),
       vsPlainFw: round2(exchangesPerSecond / plain),
+      ceilingRealtimeFactor: round2(1 / (readingsPerSimulatedSecond * wallPerReading)),
       peakRssMiB: summary.peakRssMiB,
     };
   } finally {

@@ -102,9 +102,17 @@ export class NodeForwarder {
   private readonly pending = new Map<string, PendingEntry[]>();
   /** Pending entries with CanBePrefix: only when there are any must a Data's shorter prefixes be looked up. */
   private prefixEntries = 0;
-  private readonly seenNonces = new Map<string, number>();
-  /** Name and nonce of each Interest sent on each network face, until it could still be in flight. */
-  private readonly sentNonces = new Map<string, number>();
+  /**
+   * The loop guard's nonces, each with the name it came with. Keyed by the nonce alone, a number,
+   * which is cheaper than by name and nonce: two names that draw one nonce within a few seconds
+   * (about once in 2^32 / Interests per second) share an entry, and the older loses its guard.
+   */
+  private readonly seenNonces = new Map<number, { nameHex: string; until: number }>();
+  /**
+   * Nonce of each Interest sent on each network face (nonce × 2^20 + face), until it could still
+   * be in flight. Another name with the same nonce would only get a new nonce it did not need.
+   */
+  private readonly sentNonces = new Map<number, number>();
   private networkFaces = 0;
   private readonly faces = new WeakMap<FwFace, FaceState>();
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
@@ -186,7 +194,7 @@ export class NodeForwarder {
     }
     const now = Date.now();
     let interest = pkt.l3;
-    const key = (i: Interest) => `${faceId}:${i.name.valueHex}:${i.nonce}`;
+    const key = (i: Interest) => i.nonce! * 2 ** 20 + faceId; // every Interest has its nonce from admitInterest
     if ((this.sentNonces.get(key(interest)) ?? 0) > now) {
       interest = withNonce(interest);
     }
@@ -199,13 +207,18 @@ export class NodeForwarder {
   private admit(interest: Interest, token: unknown, face: FwFace, state: FaceState): boolean {
     const now = Date.now();
     if (this.nonceGuard) {
-      const key = `${interest.name.valueHex}:${interest.nonce}`;
-      const seen = this.seenNonces.get(key);
-      if (seen !== undefined && seen > now) {
+      const nameHex = interest.name.valueHex;
+      const seen = this.seenNonces.get(interest.nonce!);
+      if (seen && seen.until > now && seen.nameHex === nameHex) {
         ++this.counters_.loops;
         return false;
       }
-      this.seenNonces.set(key, now + this.deadNonceMs);
+      if (seen) {
+        seen.nameHex = nameHex;
+        seen.until = now + this.deadNonceMs;
+      } else {
+        this.seenNonces.set(interest.nonce!, { nameHex, until: now + this.deadNonceMs });
+      }
     }
     this.sweep(now);
     const cached = this.cs.capacity > 0 ? this.cs.lookup(interest, now) : undefined;
@@ -312,11 +325,14 @@ export class NodeForwarder {
     }
     this.lastSweep = now;
     this.flows?.sweep(now);
-    for (const nonces of [this.seenNonces, this.sentNonces]) {
-      for (const [key, until] of nonces) {
-        if (until <= now) {
-          nonces.delete(key);
-        }
+    for (const [nonce, { until }] of this.seenNonces) {
+      if (until <= now) {
+        this.seenNonces.delete(nonce);
+      }
+    }
+    for (const [key, until] of this.sentNonces) {
+      if (until <= now) {
+        this.sentNonces.delete(key);
       }
     }
     for (const [key, list] of this.pending) {
