@@ -80,8 +80,15 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
   /** Insert packets in one atomic batch; resolves once the batch is written. */
   async insert(...args: S.Insert.Args<{}>): Promise<void> {
     const ops: Array<{ type: "put"; key: Uint8Array; value: Uint8Array }> = [];
-    for await (const data of parseInsertArgs(args)) {
-      ops.push({ type: "put", key: data.name.value, value: Encoder.encode(data) });
+    const put = (data: Data) => ops.push({ type: "put", key: data.name.value, value: Encoder.encode(data) });
+    if (args.every((a) => a instanceof Data)) {
+      for (const data of args as readonly Data[]) {
+        put(data); // the common case, without an async iterator per insert
+      }
+    } else {
+      for await (const data of parseInsertArgs(args)) {
+        put(data);
+      }
     }
     if (ops.length > 0) {
       await this.db.batch(ops, { sync: this.opts.sync ?? false } as never);
