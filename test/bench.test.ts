@@ -17,6 +17,7 @@ test("npm run bench -- --quick --json FILE writes every figure of issue 7, each 
     forwardVsPlainFw: positive,
     csHitVsMiss: positive,
     simRealtimeFactor: positive,
+    simRealtimeCeiling: positive,
     cityRealtimeFactor: positive,
     repoInsertVsRawLevel: positive,
     repoFindVsRawGet: positive,
