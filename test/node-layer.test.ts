@@ -1,4 +1,6 @@
 import { consume, produce } from "@ndn/endpoint";
+import { Forwarder } from "@ndn/fw";
+import { SequenceNum } from "@ndn/naming-convention2";
 import { Data, digestSigning, Interest, Name } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
 import { expect, test } from "vitest";
@@ -8,6 +10,7 @@ import { ContentStore, type NodeLayerOptions, NodeForwarder } from "../src/node/
 import { Random } from "../src/util/random.js";
 import { MODES } from "../src/scenario/mod.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
+import { ConsumerFace, StreamProducer } from "../src/streams/mod.js";
 import { parseTopology } from "../src/topology/mod.js";
 
 /** consumer — router — producer, in virtual time. */
@@ -29,6 +32,30 @@ function chain(routerOpts: NodeLayerOptions, producerFreshness = 60_000) {
     consume(new Interest(name, Interest.Lifetime(1000), ...args), { fw: consumer.fw, retx: 0 }).then(() => true, () => false);
   return { consumer, router, producer, l1, l2, get, served: () => served, close: () => (p.close(), l1[Symbol.dispose](), l2[Symbol.dispose]()) };
 }
+
+test("links and our applications' faces join a node layer by direct calls, a plain forwarder through its face pipeline", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  for (const layered of [true, false]) {
+    const [a, b] = [0, 1].map(() => (layered ? new NodeForwarder().fw : Forwarder.create()));
+    using link = new Link("a", "b", { delayMs: 5 }, 1);
+    a!.addFace(link.faceA).addRoute("/s");
+    b!.addFace(link.faceB);
+    using producer = new StreamProducer({ fw: b!, prefix: new Name("/s") });
+    using consumer = new ConsumerFace(a!);
+    let piped = 0; // packets @ndn/fw's face pipeline received
+    for (const fw of [a!, b!]) {
+      fw.addEventListener("pktrx", () => void ++piped);
+    }
+    const name = new Name("/s").append(SequenceNum, 0);
+    const got = consumer.express(new Interest(name, Interest.Lifetime(1000)));
+    setTimeout(() => producer.publish(0, new Data(name, new Uint8Array(10))), 50); // the Interest waits for it
+    await clock.advance(200);
+    expect((await got).name.equals(name)).toBe(true);
+    expect(piped).toBe(layered ? 0 : 4); // Interest and Data, each into two forwarders
+    a!.close();
+    b!.close();
+  }
+});
 
 test("the Content Store answers a repeated Interest at the first node that has the Data", async () => {
   using clock = new VirtualClock({ epoch: 0 }).install();

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 
 import { type Data, ImplicitDigest, type Name } from "@ndn/packet";
-import { Encoder } from "@ndn/tlv";
+import { encodeCompact } from "../util/encode.js";
 
 /**
  * A Data packet's full name: its name with the implicit SHA-256 digest of its whole TLV, computed
  * synchronously (node:crypto), for the code that needs it without awaiting (the DAG, the chain).
  */
 export function fullName(data: Data): Name {
-  return data.name.append(ImplicitDigest.create(sha256(Encoder.encode(data))));
+  return data.name.append(ImplicitDigest.create(sha256(encodeCompact(data))));
 }
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
@@ -28,7 +28,7 @@ export function merkleRoot(names: readonly Name[]): Uint8Array {
   if (names.length === 0) {
     return sha256();
   }
-  let level = names.map((n) => sha256(Uint8Array.of(0), Encoder.encode(n)));
+  let level = names.map((n) => sha256(Uint8Array.of(0), encodeCompact(n, 128)));
   while (level.length > 1) {
     const next: Uint8Array[] = [];
     for (let i = 0; i < level.length; i += 2) {

@@ -1,10 +1,11 @@
 import type { FwFace } from "@ndn/fw";
 import { FwPacket } from "@ndn/fw";
 import { Data, Interest } from "@ndn/packet";
-import { Encoder } from "@ndn/tlv";
 
+import type { DirectLower } from "../node/mod.js";
 import { AsyncQueue } from "../util/async-queue.js";
 import { Random } from "../util/random.js";
+import { encodeCompact } from "../util/encode.js";
 
 /** What a link is made of, per direction (both directions alike). */
 export interface LinkParams {
@@ -64,7 +65,7 @@ const wireSizes = new WeakMap<object, number>();
 export function wireSize(l3: object): number {
   let size = wireSizes.get(l3);
   if (size === undefined) {
-    size = l3 instanceof Interest || l3 instanceof Data ? Encoder.encode(l3).length : 0;
+    size = l3 instanceof Interest || l3 instanceof Data ? encodeCompact(l3).length : 0;
     wireSizes.set(l3, size);
   }
   return size;
@@ -179,7 +180,7 @@ export class LinkDirection {
       if (delay > 0) {
         setTimeout(() => this.deliver(pkt), delay);
       } else {
-        this.deliver(pkt);
+        queueMicrotask(() => this.deliver(pkt)); // never into the receiver within its sender's call
       }
     }
     this.transmitNext();
@@ -204,18 +205,43 @@ export class LinkDirection {
   }
 }
 
-/** The end of a link a forwarder sees: a face whose packets cross a LinkDirection. */
-class LinkEnd implements FwFace.RxTx {
+/**
+ * The end of a link a forwarder sees: a face whose packets cross a LinkDirection. Inside a node
+ * layer it is a {@link DirectLower}: packets go in and out by direct calls. Added to a plain
+ * @ndn/fw forwarder (a baseline), they go through its face pipeline as any face's do.
+ */
+class LinkEnd implements DirectLower {
   readonly rx = new AsyncQueue<FwPacket>();
   sendTo?: LinkDirection;
+  private receive?: (pkt: FwPacket) => void;
 
   constructor(readonly attributes: FwFace.Attributes) {}
 
+  connect(receive: (pkt: FwPacket) => void): (pkt: FwPacket) => void {
+    this.receive = receive;
+    return (pkt) => this.transmit(pkt);
+  }
+
+  /** A packet arriving from the far end. */
+  deliver(pkt: FwPacket): void {
+    // The receiving forwarder gets its own FwPacket: PIT tokens are per hop, as NDNLPv2 carries them.
+    const own = FwPacket.create(pkt.l3, pkt.token, pkt.congestionMark);
+    if (this.receive) {
+      this.receive(own);
+    } else {
+      this.rx.push(own);
+    }
+  }
+
   async tx(iterable: AsyncIterable<FwPacket>): Promise<void> {
     for await (const pkt of iterable) {
-      if (FwPacket.isEncodable(pkt)) {
-        this.sendTo!.send(pkt);
-      }
+      this.transmit(pkt);
+    }
+  }
+
+  private transmit(pkt: FwPacket): void {
+    if (FwPacket.isEncodable(pkt)) {
+      this.sendTo!.send(pkt);
     }
   }
 }
@@ -231,9 +257,8 @@ export class Link implements Disposable {
   constructor(readonly a: string, readonly b: string, params: LinkParams, seed: number) {
     const ea = new LinkEnd({ describe: `${a}→${b}` });
     const eb = new LinkEnd({ describe: `${b}→${a}` });
-    // The receiving forwarder gets its own FwPacket: PIT tokens are per hop, as NDNLPv2 carries them.
-    this.ab = new LinkDirection(params, Random.derive(seed, `link ${a}>${b}`), (p) => eb.rx.push(FwPacket.create(p.l3, p.token, p.congestionMark)));
-    this.ba = new LinkDirection(params, Random.derive(seed, `link ${b}>${a}`), (p) => ea.rx.push(FwPacket.create(p.l3, p.token, p.congestionMark)));
+    this.ab = new LinkDirection(params, Random.derive(seed, `link ${a}>${b}`), (p) => eb.deliver(p));
+    this.ba = new LinkDirection(params, Random.derive(seed, `link ${b}>${a}`), (p) => ea.deliver(p));
     ea.sendTo = this.ab;
     eb.sendTo = this.ba;
     this.faceA = ea;

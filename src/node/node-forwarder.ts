@@ -1,5 +1,5 @@
 import { Forwarder, type FwFace, FwPacket, RejectInterest } from "@ndn/fw";
-import { Data, Interest } from "@ndn/packet";
+import { Data, Interest, Nack } from "@ndn/packet";
 
 import { ContentStore } from "./content-store.js";
 import { UnicastFlows } from "./unicast-flows.js";
@@ -69,6 +69,20 @@ interface PendingEntry {
   more: Downstream[];
 }
 
+/**
+ * The lower half of a face that hands packets over by direct calls both ways, as an emulated link's
+ * end does. The node layer joins it to the forwarder past @ndn/fw's per-face pipeline of async
+ * iterators, which cost a simulated hop more than all the rest of its forwarding; its `rx` only
+ * ends (closing the face) and its `tx` sees nothing.
+ */
+export interface DirectLower extends FwFace.RxTx {
+  /**
+   * Called once, when the face is added: `receive` takes a packet into the forwarder; the function
+   * returned transmits one.
+   */
+  connect: (receive: (pkt: FwPacket) => void) => (pkt: FwPacket) => void;
+}
+
 /** What the layer knows of each face of its forwarder. */
 interface FaceState {
   /** The face's own send, for the layer's packets (cached or aggregated Data, rejections). */
@@ -125,7 +139,7 @@ export class NodeForwarder {
     this.aggregation = opts.aggregation ?? true;
     this.nonceGuard = opts.nonceGuard ?? true;
     this.deadNonceMs = opts.deadNonceMs ?? 6000;
-    const fw = Forwarder.create() as Forwarder & Omit<Hooks, "send">;
+    const fw = Forwarder.create() as Forwarder & Omit<Hooks, "send" | "rxtx" | "running">;
     this.fw = fw;
     // Every face, whoever adds it, is known before it carries a packet: faceadd fires in its constructor.
     fw.addEventListener("faceadd", ({ face }) => this.attach(face));
@@ -151,10 +165,21 @@ export class NodeForwarder {
     return fwFace;
   }
 
-  /** Put the layer on a face's way out: what the forwarder sends it passes here first. */
+  /**
+   * Put the layer on a face's way out: what the forwarder sends it passes here first. A
+   * {@link DirectLower} face is joined to the forwarder directly, both ways.
+   */
   private attach(fwFace: FwFace): void {
-    const face = fwFace as FwFace & Pick<Hooks, "send">;
+    const face = fwFace as FwFace & Pick<Hooks, "send" | "rxtx" | "running">;
     const state: FaceState = { send: face.send.bind(face), networkId: 0 };
+    if (isDirect(face.rxtx)) {
+      const fw = this.fw as Forwarder & Omit<Hooks, "send" | "rxtx" | "running">;
+      state.send = face.rxtx.connect((pkt) => {
+        if (face.running) {
+          receive(fw, face, pkt);
+        }
+      });
+    }
     this.faces.set(face, state);
     face.send = (pkt) => state.send(state.networkId > 0 ? this.freshNonce(state.networkId, pkt) :
       this.flows ? toApplication(this.flows, pkt) : pkt);
@@ -384,13 +409,34 @@ function toApplication(flows: UnicastFlows, pkt: FwPacket): FwPacket {
 }
 
 /**
- * The calls of @ndn/fw (0.0.20250307) the layer takes: the two each face's receive loop makes on the
- * forwarder, and the one the forwarder makes on a face to send.
+ * The calls and fields of @ndn/fw (0.0.20250307) the layer takes: those each face's receive loop
+ * calls on the forwarder, the one the forwarder calls on a face to send, and a face's lower half
+ * and state.
  */
 interface Hooks {
   processInterest: (face: FwFace, pkt: FwPacket<Interest>) => void;
+  cancelInterest: (face: FwFace, pkt: FwPacket<Interest>) => void;
   processData: (face: FwFace, pkt: FwPacket<Data>) => void;
+  processNack: (face: FwFace, pkt: FwPacket<Nack>) => void;
   send: (pkt: FwPacket) => void;
+  rxtx: FwFace.RxTx | FwFace.RxTxDuplex;
+  running: boolean;
+}
+
+function isDirect(rxtx: FwFace.RxTx | FwFace.RxTxDuplex): rxtx is DirectLower {
+  return typeof (rxtx as Partial<DirectLower>).connect === "function";
+}
+
+/** What a face's receive loop in @ndn/fw does with each packet. */
+function receive(fw: Omit<Hooks, "send" | "rxtx" | "running">, face: FwFace, pkt: FwPacket): void {
+  const { l3 } = pkt;
+  if (l3 instanceof Interest) {
+    fw[pkt.cancel ? "cancelInterest" : "processInterest"](face, pkt as FwPacket<Interest>);
+  } else if (l3 instanceof Data) {
+    fw.processData(face, pkt as FwPacket<Data>);
+  } else if (l3 instanceof Nack) {
+    fw.processNack(face, pkt as FwPacket<Nack>);
+  }
 }
 
 /** A copy of an Interest with a new nonce. */

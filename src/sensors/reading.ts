@@ -1,6 +1,7 @@
-import { Decoder, Encoder, StructBuilder, StructFieldNNI } from "@ndn/tlv";
+import { Decoder, StructBuilder, StructFieldNNI } from "@ndn/tlv";
 
 import { TT } from "../an.js";
+import { encodeCompact } from "../util/encode.js";
 
 /** Fixed-point scale of Value: every quantity travels in hundredths of its unit. */
 export const VALUE_SCALE = 100;
@@ -41,7 +42,7 @@ export class Reading extends buildReading.baseClass<Reading>() {
   }
 
   toContent(): Uint8Array {
-    return Encoder.encode(this);
+    return encodeCompact(this, 64);
   }
 }
 buildReading.subclass = Reading;

@@ -1,8 +1,8 @@
-import type { Forwarder, FwFace } from "@ndn/fw";
+import type { Forwarder } from "@ndn/fw";
 import { FwPacket } from "@ndn/fw";
 import { Data, Interest } from "@ndn/packet";
 
-import { AsyncQueue } from "../util/async-queue.js";
+import { AppFace } from "./app-face.js";
 
 interface Pending {
   resolve: (data: Data) => void;
@@ -16,28 +16,25 @@ interface Pending {
  * hundreds of streams; this face stays, and matches Data to Interests by PIT token.
  */
 export class ConsumerFace implements Disposable {
-  private readonly rx = new AsyncQueue<FwPacket>();
   private readonly pending = new Map<number, Pending>();
   private nextToken = 1;
-  private readonly face: FwFace;
+  private readonly face: AppFace;
   private closed = false;
 
   constructor(fw: Forwarder, describe = "consumer") {
-    this.face = fw.addFace({
-      rx: this.rx,
-      tx: async (iterable) => {
-        for await (const pkt of iterable) {
-          if (pkt.l3 instanceof Data && typeof pkt.token === "number") {
-            const p = this.pending.get(pkt.token);
-            if (p) {
-              this.pending.delete(pkt.token);
-              clearTimeout(p.timer);
-              p.resolve(pkt.l3);
-            }
-          }
-        }
-      },
-    }, { describe, local: true });
+    this.face = new AppFace(fw, { describe }, (pkt) => this.answered(pkt));
+  }
+
+  /** A packet the forwarder sent this face: the Data of an Interest of ours. */
+  private answered(pkt: FwPacket): void {
+    if (pkt.l3 instanceof Data && typeof pkt.token === "number") {
+      const p = this.pending.get(pkt.token);
+      if (p) {
+        this.pending.delete(pkt.token);
+        clearTimeout(p.timer);
+        p.resolve(pkt.l3);
+      }
+    }
   }
 
   /** Express an Interest; resolves with its Data, rejects when its lifetime ends first. */
@@ -52,7 +49,7 @@ export class ConsumerFace implements Disposable {
         reject(new Error("Interest timed out"));
       }, interest.lifetime);
       this.pending.set(token, { resolve, reject, timer });
-      this.rx.push(FwPacket.create(interest, token));
+      this.face.send(FwPacket.create(interest, token));
     });
   }
 
@@ -75,8 +72,7 @@ export class ConsumerFace implements Disposable {
       p.reject(new Error("consumer face closed"));
     }
     this.pending.clear();
-    this.rx.close();
-    this.face.close();
+    this.face[Symbol.dispose]();
   }
 }
 
