@@ -14,6 +14,7 @@ test("npm run bench -- --quick --json FILE writes every figure of issue 7, each 
   const positive = expect.toSatisfy((x: unknown) => typeof x === "number" && Number.isFinite(x) && x > 0);
   expect(figures).toMatchObject({
     publishVsRawSign: positive,
+    publishCeiling: positive,
     forwardVsPlainFw: positive,
     csHitVsMiss: positive,
     simRealtimeFactor: positive,

@@ -23,10 +23,10 @@ export async function benchIdentities(): Promise<BenchIdentities> {
 
 const HEART_RATE = streamPrefix("h", "p", "pulse-oximeter", "heart-rate");
 
-/** Heart-rate reading `seq` of patient `p`, signed by its device, as a device makes one. */
-export async function benchReading(ids: BenchIdentities, seq: number): Promise<{ data: Data; reading: Reading }> {
+/** Heart-rate reading `seq` of patient `p`, signed by its device (or by `signer`), as a device makes one. */
+export async function benchReading(ids: BenchIdentities, seq: number, signer = ids.device.signer): Promise<{ data: Data; reading: Reading }> {
   const reading = Reading.create(Date.UTC(2026, 1, 1) + seq * 1000, [70 + (seq % 30)]);
   const data = new Data(readingNameIn(HEART_RATE, seq), reading.toContent(), Data.FreshnessPeriod(1000));
-  await ids.device.signer.sign(data);
+  await signer.sign(data);
   return { data, reading };
 }

@@ -28,9 +28,9 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
   const ledger = await benchLedger(opts.quick ? 3000 : 12_000);
   const storage = await benchStorage(opts.quick ? 3000 : 12_000);
   process.stderr.write("bench: publishing signed readings…\n");
-  const publish = await benchPublish(opts.quick ? 3000 : 12_000);
+  const publish = await benchPublish(opts.quick ? 2000 : 6000);
   process.stderr.write("bench: forwarding through the node layer and plain @ndn/fw…\n");
-  const forwarding = await benchForwarding(opts.quick ? 5000 : 20_000);
+  const forwarding = await benchForwarding(opts.quick ? 3000 : 20_000);
   process.stderr.write("bench: consultation ledger…\n");
   const consultation = {
     commitRecordsPerSecond: Math.round(await benchCommit(opts.quick ? 300 : 2000)),
@@ -51,6 +51,7 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     quick: opts.quick,
     publishVsRawSign: publish.publishVsRawSign,
+    publishCeiling: publish.publishCeiling,
     forwardVsPlainFw: forwarding.forwardVsPlainFw,
     csHitVsMiss: forwarding.csHitVsMiss,
     simRealtimeFactor: simulation.default.realtimeFactor,

@@ -7,3 +7,12 @@ export function secondsSince(start: bigint): number {
 export function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
+
+/**
+ * The round whose ratio is the median of the rounds'. For figures measured in alternating rounds,
+ * ours then the baseline's: this machine's speed drifts by a tenth or more within seconds, and a
+ * round's ratio is taken under one set of conditions, where the best of each side may not be.
+ */
+export function medianRound<T>(rounds: readonly T[], ratio: (round: T) => number): T {
+  return rounds.toSorted((x, y) => ratio(x) - ratio(y))[rounds.length >> 1]!;
+}
