@@ -34,6 +34,18 @@ describe.each(stores)("%s store", (_kind, open) => {
   });
 });
 
+test("copying a store keeps every packet as stored, versions of one name included", async () => {
+  await using memory = LevelStore.memory();
+  await memory.insert(...Array.from({ length: 2500 }, (_, i) => new Data(`/r/${i}`, Uint8Array.of(i % 256))));
+  await memory.insertVersions(new Data("/v", Uint8Array.of(1)), new Data("/v", Uint8Array.of(2)));
+  await using disk = await LevelStore.open(await mkdtemp(path.join(tmpdir(), "iomt-repo-")));
+  await memory.copyTo(disk);
+  expect(await disk.count()).toBe(2502);
+  expect([...(await disk.get(new Name("/r/2499")))!.content]).toEqual([2499 % 256]);
+  const versions = await Array.fromAsync(disk.listData(new Name("/v")));
+  expect(versions.map((d) => d.content[0]).toSorted()).toEqual([1, 2]);
+});
+
 test("a repo producer answers many Interests at once from the store", async () => {
   await using store = LevelStore.memory();
   await store.insert(Array.from({ length: 200 }, (_, i) => new Data(`/r/${i}`, Uint8Array.of(i % 256))));

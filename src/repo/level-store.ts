@@ -113,6 +113,24 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
     await this.db.batch(names.map((n) => ({ type: "del" as const, key: n.value })));
   }
 
+  /**
+   * Copy every packet into `target` as stored, key and value, in batches of 1,000: without
+   * decoding, and keeping the versions {@link insertVersions} stored side by side under one name.
+   */
+  async copyTo(target: LevelStore): Promise<void> {
+    let ops: Array<{ type: "put"; key: Uint8Array; value: Uint8Array }> = [];
+    for await (const [key, value] of this.db.iterator()) {
+      ops.push({ type: "put", key, value });
+      if (ops.length === 1000) {
+        await target.db.batch(ops, { sync: target.opts.sync ?? false } as never);
+        ops = [];
+      }
+    }
+    if (ops.length > 0) {
+      await target.db.batch(ops, { sync: target.opts.sync ?? false } as never);
+    }
+  }
+
   /** Packets stored (a scan). */
   async count(prefix?: Name): Promise<number> {
     let n = 0;

@@ -272,7 +272,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     if (opts.dataDir !== undefined) {
       for (const [node, repo] of repos) {
         await using disk = await LevelStore.open(path.join(opts.dataDir, "nodes", node, "repo"));
-        await disk.insert(repo.listData());
+        await repo.copyTo(disk);
       }
     }
     return {
