@@ -229,7 +229,24 @@ class Cursor {
  * @throws NameError naming the first component that does not fit.
  */
 export function parseName(input: NameLike): ParsedName {
-  const name = new Name(input);
+  if (!(input instanceof Name)) {
+    return parseNew(new Name(input));
+  }
+  let parsed = parsedNames.get(input);
+  if (!parsed) {
+    parsed = Object.freeze(parseNew(input));
+    parsedNames.set(input, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * Each Name object's parse, made once: a reading's name is parsed by the trust policy, the monitor
+ * and the ledger at each node it reaches, and a Name is immutable.
+ */
+const parsedNames = new WeakMap<Name, ParsedName>();
+
+function parseNew(name: Name): ParsedName {
   const c = new Cursor(name);
   if (name.length === 0) {
     c.fail("is empty: every ndn-iomt name starts with a hospital or consortium");
