@@ -57,6 +57,25 @@ test("links and our applications' faces join a node layer by direct calls, a pla
   }
 });
 
+test("a closed direct face sends nothing: a Data for an Interest that came in on it stays home", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const [a, b] = [new NodeForwarder(), new NodeForwarder()];
+  using link = new Link("a", "b", { delayMs: 5 }, 1);
+  a.fw.addFace(link.faceA).addRoute("/s");
+  const bFace = b.fw.addFace(link.faceB);
+  using producer = new StreamProducer({ fw: b.fw, prefix: new Name("/s") });
+  using consumer = new ConsumerFace(a.fw);
+  const name = new Name("/s").append(SequenceNum, 0);
+  const got = consumer.express(new Interest(name, Interest.Lifetime(500))).then(() => true, () => false);
+  setTimeout(() => bFace.close(), 50); // the Interest waits at the producer
+  setTimeout(() => producer.publish(0, new Data(name, new Uint8Array(10))), 100);
+  await clock.advance(1000);
+  expect(await got).toBe(false);
+  expect(link.ba.counters.data).toBe(0);
+  a.close();
+  b.close();
+});
+
 test("the Content Store answers a repeated Interest at the first node that has the Data", async () => {
   using clock = new VirtualClock({ epoch: 0 }).install();
   const n = chain({});

@@ -228,7 +228,7 @@ class Cursor {
  * Parse any name of the ndn-iomt namespace.
  * @throws NameError naming the first component that does not fit.
  */
-export function parseName(input: NameLike): ParsedName {
+export function parseName(input: NameLike): Readonly<ParsedName> {
   if (!(input instanceof Name)) {
     return parseNew(new Name(input));
   }
@@ -244,7 +244,7 @@ export function parseName(input: NameLike): ParsedName {
  * Each Name object's parse, made once: a reading's name is parsed by the trust policy, the monitor
  * and the ledger at each node it reaches, and a Name is immutable.
  */
-const parsedNames = new WeakMap<Name, ParsedName>();
+const parsedNames = new WeakMap<Name, Readonly<ParsedName>>();
 
 function parseNew(name: Name): ParsedName {
   const c = new Cursor(name);

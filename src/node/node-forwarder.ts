@@ -109,6 +109,8 @@ interface FaceState {
  */
 export class NodeForwarder {
   readonly fw: Forwarder;
+  /** The same forwarder, with the calls the layer takes. */
+  private readonly hooked: Forwarder & ForwarderHooks;
   readonly cs: ContentStore;
   private readonly aggregation: boolean;
   private readonly nonceGuard: boolean;
@@ -139,8 +141,9 @@ export class NodeForwarder {
     this.aggregation = opts.aggregation ?? true;
     this.nonceGuard = opts.nonceGuard ?? true;
     this.deadNonceMs = opts.deadNonceMs ?? 6000;
-    const fw = Forwarder.create() as Forwarder & Omit<Hooks, "send" | "rxtx" | "running">;
+    const fw = Forwarder.create() as Forwarder & ForwarderHooks;
     this.fw = fw;
+    this.hooked = fw;
     // Every face, whoever adds it, is known before it carries a packet: faceadd fires in its constructor.
     fw.addEventListener("faceadd", ({ face }) => this.attach(face));
     const processInterest = fw.processInterest.bind(fw);
@@ -170,15 +173,20 @@ export class NodeForwarder {
    * {@link DirectLower} face is joined to the forwarder directly, both ways.
    */
   private attach(fwFace: FwFace): void {
-    const face = fwFace as FwFace & Pick<Hooks, "send" | "rxtx" | "running">;
+    const face = fwFace as FwFace & FaceHooks;
     const state: FaceState = { send: face.send.bind(face), networkId: 0 };
     if (isDirect(face.rxtx)) {
-      const fw = this.fw as Forwarder & Omit<Hooks, "send" | "rxtx" | "running">;
-      state.send = face.rxtx.connect((pkt) => {
+      // Both ways only while the face runs, as @ndn/fw's own send and receive loop do.
+      const transmit = face.rxtx.connect((pkt) => {
         if (face.running) {
-          receive(fw, face, pkt);
+          receive(this.hooked, face, pkt);
         }
       });
+      state.send = (pkt) => {
+        if (face.running) {
+          transmit(pkt);
+        }
+      };
     }
     this.faces.set(face, state);
     face.send = (pkt) => state.send(state.networkId > 0 ? this.freshNonce(state.networkId, pkt) :
@@ -423,12 +431,15 @@ interface Hooks {
   running: boolean;
 }
 
+type ForwarderHooks = Omit<Hooks, keyof FaceHooks>;
+type FaceHooks = Pick<Hooks, "send" | "rxtx" | "running">;
+
 function isDirect(rxtx: FwFace.RxTx | FwFace.RxTxDuplex): rxtx is DirectLower {
   return typeof (rxtx as Partial<DirectLower>).connect === "function";
 }
 
 /** What a face's receive loop in @ndn/fw does with each packet. */
-function receive(fw: Omit<Hooks, "send" | "rxtx" | "running">, face: FwFace, pkt: FwPacket): void {
+function receive(fw: ForwarderHooks, face: FwFace, pkt: FwPacket): void {
   const { l3 } = pkt;
   if (l3 instanceof Interest) {
     fw[pkt.cancel ? "cancelInterest" : "processInterest"](face, pkt as FwPacket<Interest>);

@@ -46,7 +46,8 @@ export class StreamProducer implements Disposable {
     this.maxAhead = opts.maxAhead ?? 64;
     this.maxWaitMs = opts.maxWaitMs ?? 60_000;
     // Its own face rather than NDNts's produce(), whose pipeline of async iterators per Interest
-    // cost more than the answer; answers wait on their own, as many as maxAhead allows.
+    // cost more than the answer. Unlike produce(), it does not cap answers in progress: Interests
+    // wait only for packets at most maxAhead ahead, and at most maxWaitMs.
     this.face = new AppFace(opts.fw, { describe: `stream ${showName(opts.prefix)}` }, (pkt) => {
       if (pkt.l3 instanceof Interest) {
         void this.serve(pkt.l3, pkt.token);
@@ -57,10 +58,14 @@ export class StreamProducer implements Disposable {
 
   private async serve(interest: Interest, token: unknown): Promise<void> {
     ++this.counters.interests;
-    const data = await this.answer(interest).catch(() => undefined); // a repo that fails answers nothing
-    if (data && await data.canSatisfy(interest)) {
-      ++this.counters.answered;
-      this.face.send(FwPacket.create(data, token));
+    try {
+      const data = await this.answer(interest);
+      if (data && await data.canSatisfy(interest)) {
+        ++this.counters.answered;
+        this.face.send(FwPacket.create(data, token));
+      }
+    } catch {
+      // a repo that fails answers nothing, as produce() did
     }
   }
 
