@@ -21,7 +21,8 @@ export async function benchIdentities(): Promise<BenchIdentities> {
   return { hospital, gateway, device, deviceKeys };
 }
 
-const HEART_RATE = streamPrefix("h", "p", "pulse-oximeter", "heart-rate");
+/** The stream a benchmark's readings are of. */
+export const HEART_RATE = streamPrefix("h", "p", "pulse-oximeter", "heart-rate");
 
 /** Heart-rate reading `seq` of patient `p`, signed by its device (or by `signer`), as a device makes one. */
 export async function benchReading(ids: BenchIdentities, seq: number, signer = ids.device.signer): Promise<{ data: Data; reading: Reading }> {

@@ -7,10 +7,10 @@ import { Encoder } from "@ndn/tlv";
 import { MemoryLevel } from "memory-level";
 
 import { PatientGateway } from "../gateway/mod.js";
-import { readingNameIn, streamPrefix } from "../naming/mod.js";
+import { readingNameIn } from "../naming/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { encodeCompact } from "../util/encode.js";
-import { benchIdentities, benchReading } from "./bench-identities.js";
+import { benchIdentities, benchReading, HEART_RATE } from "./bench-identities.js";
 import { medianRound, round2, secondsSince } from "./measure.js";
 
 /**
@@ -55,10 +55,9 @@ export async function benchPublish(readings: number): Promise<Record<string, num
   // The home repo's part alone: raw memory-level puts of a reading's wire, one batch each as the
   // gateway stores them (each reading stored before it is served).
   const wire = encodeCompact((await benchReading(ids, 0)).data);
-  const stream = streamPrefix("h", "p", "pulse-oximeter", "heart-rate");
   const level = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: "view", valueEncoding: "view" });
   const levelPuts = async (round: number) => {
-    const keys = Array.from({ length: readings }, (_, i) => readingNameIn(stream, round * readings + i).value);
+    const keys = Array.from({ length: readings }, (_, i) => readingNameIn(HEART_RATE, round * readings + i).value);
     const t = process.hrtime.bigint();
     for (const key of keys) {
       await level.batch([{ type: "put", key, value: wire }]);

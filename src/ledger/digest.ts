@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 
 import { type Data, ImplicitDigest, type Name } from "@ndn/packet";
+
 import { encodeCompact } from "../util/encode.js";
 
 /**

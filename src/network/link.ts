@@ -4,8 +4,8 @@ import { Data, Interest } from "@ndn/packet";
 
 import type { DirectLower } from "../node/mod.js";
 import { AsyncQueue } from "../util/async-queue.js";
-import { Random } from "../util/random.js";
 import { encodeCompact } from "../util/encode.js";
+import { Random } from "../util/random.js";
 
 /** What a link is made of, per direction (both directions alike). */
 export interface LinkParams {

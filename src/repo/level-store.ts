@@ -4,9 +4,11 @@ import { Decoder } from "@ndn/tlv";
 import type { AbstractLevel } from "abstract-level";
 import { ClassicLevel } from "classic-level";
 import { MemoryLevel } from "memory-level";
+
 import { encodeCompact } from "../util/encode.js";
 
 type Db = AbstractLevel<Uint8Array, Uint8Array, Uint8Array>;
+type PutOp = { type: "put"; key: Uint8Array; value: Uint8Array };
 
 export interface LevelStoreOptions {
   /**
@@ -80,7 +82,7 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
 
   /** Insert packets in one atomic batch; resolves once the batch is written. */
   async insert(...args: S.Insert.Args<{}>): Promise<void> {
-    const ops: Array<{ type: "put"; key: Uint8Array; value: Uint8Array }> = [];
+    const ops: PutOp[] = [];
     const put = (data: Data) => ops.push({ type: "put", key: data.name.value, value: encodeCompact(data) });
     if (args.every((a) => a instanceof Data)) {
       for (const data of args as readonly Data[]) {
@@ -92,7 +94,7 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
       }
     }
     if (ops.length > 0) {
-      await this.db.batch(ops, { sync: this.opts.sync ?? false } as never);
+      await this.write(ops);
     }
   }
 
@@ -105,7 +107,7 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
   async insertVersions(...pkts: readonly Data[]): Promise<void> {
     const ops = await Promise.all(pkts.map(async (data) => ({ type: "put" as const, key: (await data.computeFullName()).value, value: encodeCompact(data) })));
     if (ops.length > 0) {
-      await this.db.batch(ops, { sync: this.opts.sync ?? false } as never);
+      await this.write(ops);
     }
   }
 
@@ -118,17 +120,22 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
    * decoding, and keeping the versions {@link insertVersions} stored side by side under one name.
    */
   async copyTo(target: LevelStore): Promise<void> {
-    let ops: Array<{ type: "put"; key: Uint8Array; value: Uint8Array }> = [];
+    let ops: PutOp[] = [];
     for await (const [key, value] of this.db.iterator()) {
       ops.push({ type: "put", key, value });
       if (ops.length === 1000) {
-        await target.db.batch(ops, { sync: target.opts.sync ?? false } as never);
+        await target.write(ops);
         ops = [];
       }
     }
     if (ops.length > 0) {
-      await target.db.batch(ops, { sync: target.opts.sync ?? false } as never);
+      await target.write(ops);
     }
+  }
+
+  /** One atomic batch of puts, flushed to disk first if the store was opened with `sync`. */
+  private write(ops: PutOp[]): Promise<void> {
+    return this.db.batch(ops, { sync: this.opts.sync ?? false } as never);
   }
 
   /** Packets stored (a scan). */
