@@ -3,7 +3,7 @@ import { Encoder } from "@ndn/tlv";
 import { beforeAll, describe, expect, test } from "vitest";
 
 import {
-  ConsultationBlock, ConsultationChain, ConsultationDag, ConsultationRecord, RecordKind, recordToFhir, writeRecord,
+  type AddResult, ConsultationBlock, ConsultationChain, ConsultationDag, ConsultationRecord, RecordKind, recordToFhir, writeRecord,
 } from "../src/consultation/mod.js";
 import { fullName } from "../src/ledger/mod.js";
 import { consultationBlockName, hospitalPrefix, patientPrefix, showName, staffPrefix } from "../src/naming/mod.js";
@@ -73,6 +73,18 @@ class Hospital {
   }
 }
 
+/** A block of h4's at `height` on `prev`, with one record: a Byzantine h4 signs two for some heights. */
+async function h4Block(height: number, prev: Name, time: number): Promise<Data> {
+  const block = new ConsultationBlock();
+  block.height = height;
+  block.prev = prev;
+  block.time = time;
+  block.recordWires = [Encoder.encode(await writeRecord(doctors.get("h4")!, "c", time, { kind: RecordKind.Note, patient: patientPrefix("h4", "p1"), text: "twice" }, time))];
+  const data = new Data(consultationBlockName("c", "h4", height), block.toContent());
+  await ledgerIds.get("h4")!.signer.sign(data);
+  return data;
+}
+
 /** Rounds of: every hospital writes and commits, then every block reaches every other hospital, in a seeded random order. */
 async function run(hospitals: Hospital[], rounds: number, seed = 1, deliver?: (from: Hospital, to: Hospital, block: Data) => boolean) {
   const r = new Random(seed);
@@ -140,9 +152,13 @@ describe("the consultation DAG", () => {
   test("blocks arriving before their parents wait, then join", async () => {
     const [a, b] = [new Hospital("h1"), new Hospital("h2")];
     const blocks = [...await a.write(1), ...await a.write(1), ...await a.write(1)];
-    for (const blk of blocks.reverse()) {
-      await b.receive(blk);
-    }
+    const [block2, block1, block0] = blocks.reverse() as [Data, Data, Data];
+    expect(b.dag.add(block2)).toMatchObject({ status: "pending", released: [] });
+    expect(b.dag.add(block1)).toMatchObject({ status: "pending", released: [] });
+    // The parent joins, and the blocks that waited for it join after it, each reported once.
+    const r = b.dag.add(block0);
+    expect(r.status).toBe("accepted");
+    expect(r.released).toEqual([block1, block2]);
     expect(b.dag.pendingCount).toBe(0);
     expect(b.dag.blocks.map((x) => x.height)).toEqual([0, 1, 2]);
   });
@@ -151,19 +167,9 @@ describe("the consultation DAG", () => {
     const hs = HOSPITALS.map((h) => new Hospital(h));
     await run(hs, 2);
     // h4 signs two different blocks for height 2 and shows each to different hospitals.
-    const h4 = hs[3]!;
-    const version = async (time: number) => {
-      const block = new ConsultationBlock();
-      block.height = 2;
-      block.prev = h4.dag.newest("h4")!.fullName;
-      block.time = time;
-      block.recordWires = [Encoder.encode(await writeRecord(doctors.get("h4")!, "c", time, { kind: RecordKind.Note, patient: patientPrefix("h4", "p1"), text: "twice" }, time))];
-      const data = new Data(consultationBlockName("c", "h4", 2), block.toContent());
-      await ledgerIds.get("h4")!.signer.sign(data);
-      return data;
-    };
-    const a = await version(Date.UTC(2026, 3, 2));
-    const b = await version(Date.UTC(2026, 3, 3));
+    const prev = hs[3]!.dag.newest("h4")!.fullName;
+    const a = await h4Block(2, prev, Date.UTC(2026, 3, 2));
+    const b = await h4Block(2, prev, Date.UTC(2026, 3, 3));
     expect(fullName(a).equals(fullName(b))).toBe(false);
     await hs[0]!.receive(a);
     await hs[1]!.receive(a);
@@ -202,6 +208,32 @@ describe("the consultation DAG", () => {
       }
       expect(h.dag.awaitsReferenceFrom(h.name)).toBe(false);
     }
+  });
+
+  test("a block on the other version of its hospital's previous block proves the fork at once; that version is fetched, and what waited for it joins", async () => {
+    const hs = HOSPITALS.map((h) => new Hospital(h));
+    await run(hs, 2);
+    const [h1, h3] = [hs[0]!, hs[2]!];
+    // h4 forks at height 2: h1 is shown a, h3 is shown b and b's successor c.
+    const prev = hs[3]!.dag.newest("h4")!.fullName;
+    const a = await h4Block(2, prev, Date.UTC(2026, 3, 2));
+    const b = await h4Block(2, prev, Date.UTC(2026, 3, 3));
+    const c = await h4Block(3, fullName(b), Date.UTC(2026, 3, 4));
+    await h1.receive(a);
+    await h3.receive(b);
+    await h3.receive(c);
+    const [fromH3] = await h3.write(1) as [Data]; // references c
+    // h1 meets the fork through h3's block, which waits for c; c waits for b, and proves the fork.
+    const waitsFor = (r: AddResult) => (r.status === "pending" ? r.missing.map(showName) : r.status);
+    expect(waitsFor(h1.dag.add(fromH3))).toEqual([showName(fullName(c))]);
+    expect(waitsFor(h1.dag.add(c))).toEqual([showName(fullName(b))]);
+    const evidence = { hospital: "h4", height: 2, blocks: [showName(fullName(a)), showName(fullName(b))] };
+    expect(h1.dag.equivocations).toEqual([evidence]);
+    // b, fetched as c's parent: recorded once, and the blocks that waited join.
+    expect(h1.dag.add(b)).toMatchObject({ status: "equivocation", released: [c, fromH3] });
+    expect(h1.dag.equivocations).toEqual([evidence]);
+    expect(h1.dag.pendingCount).toBe(0);
+    expect(h1.dag.confirmed().some((x) => x.hospital === "h4" && x.height >= 2)).toBe(false);
   });
 
   test("a forged signature and a broken link are rejected, and the rest goes on", async () => {

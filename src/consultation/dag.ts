@@ -21,17 +21,24 @@ export interface DagBlock {
 export interface Equivocation {
   hospital: string;
   height: number;
-  /** The full names of both blocks. */
+  /**
+   * The full names of both blocks. The second may be known, until it is fetched, only by the link
+   * to it from the hospital's next block: that block, signed on the other version, is the proof.
+   */
   blocks: [string, string];
 }
 
-export type AddResult =
+/** What became of one block. */
+export type Outcome =
   | { status: "accepted" | "duplicate" }
   /** Kept (other blocks may reference it) as evidence, never to be confirmed. */
   | { status: "equivocation"; reason: string }
   /** Waiting for these parents (full names). */
   | { status: "pending"; missing: Name[] }
   | { status: "rejected"; reason: string };
+
+/** What became of an added block, and `released`: the blocks that waited for it and are accepted now, in the order they joined. */
+export type AddResult = Outcome & { released: Data[] };
 
 /**
  * The consultation ledger's DAG as one hospital sees it: each hospital's hash chain, each block
@@ -60,13 +67,12 @@ export class ConsultationDag {
 
   /** Add a verified block; blocks whose parents are not known yet wait, and are added when they are. */
   add(data: Data): AddResult {
-    const result = this.tryAdd(data);
-    if (result.status === "pending") {
+    const outcome = this.tryAdd(data);
+    if (outcome.status === "pending") {
       this.pending.set(fullName(data).valueHex, data);
-    } else if (result.status === "accepted" || result.status === "equivocation") {
-      this.retryPending();
     }
-    return result;
+    const joined = outcome.status === "accepted" || outcome.status === "equivocation";
+    return { ...outcome, released: joined ? this.retryPending() : [] };
   }
 
   /** The block with this full name (implicit digest included), if the DAG has it. */
@@ -74,7 +80,7 @@ export class ConsultationDag {
     return this.byName.get(full.valueHex)?.data;
   }
 
-  private tryAdd(data: Data): AddResult {
+  private tryAdd(data: Data): Outcome {
     let p;
     try {
       p = parseName(data.name);
@@ -119,7 +125,10 @@ export class ConsultationDag {
         return this.broken(full, `links to ${showName(block.prev)}, which is not ${p.hospital}'s block ${p.height - 1}`);
       }
       if (!prev && known) {
-        return this.broken(full, `links to ${showName(block.prev)}, but ${p.hospital}'s block ${p.height - 1} is ${showName(known.fullName)}`);
+        // The hospital signed this block on another version of its block height-1 than the one
+        // known: a fork of its chain, proven by the two signed blocks. The other version is
+        // fetched like any missing parent, so that blocks referencing this one can join.
+        this.equivocated(p.hospital, p.height - 1, known.fullName, block.prev);
       }
       if (prev) {
         parents.push(prev);
@@ -141,8 +150,7 @@ export class ConsultationDag {
     if (other) {
       // Equivocation: keep the second version too, so that blocks referencing either can join,
       // and never confirm this hospital's chain from here on.
-      this.equivocations.push({ hospital: p.hospital, height: p.height, blocks: [showName(other.fullName), showName(full)] });
-      this.taintedFrom.set(p.hospital, Math.min(this.taintedFrom.get(p.hospital) ?? Infinity, p.height));
+      this.equivocated(p.hospital, p.height, other.fullName, full);
     }
     const entry: DagBlock = {
       data, block, fullName: full, hospital: p.hospital, height: p.height,
@@ -164,7 +172,16 @@ export class ConsultationDag {
     return { status: "accepted" };
   }
 
-  private broken(full: Name, reason: string): AddResult {
+  /** Record an equivocation, once per pair of blocks; the hospital's chain from there on is never confirmed. */
+  private equivocated(hospital: string, height: number, a: Name, b: Name): void {
+    const blocks = [showName(a), showName(b)] as [string, string];
+    if (!this.equivocations.some((e) => e.hospital === hospital && e.height === height && e.blocks.includes(blocks[0]) && e.blocks.includes(blocks[1]))) {
+      this.equivocations.push({ hospital, height, blocks });
+    }
+    this.taintedFrom.set(hospital, Math.min(this.taintedFrom.get(hospital) ?? Infinity, height));
+  }
+
+  private broken(full: Name, reason: string): Outcome {
     this.brokenLinks.push({ block: showName(full), reason });
     return { status: "rejected", reason: `broken link: ${reason}` };
   }
@@ -190,7 +207,9 @@ export class ConsultationDag {
     }
   }
 
-  private retryPending(): void {
+  /** Add the waiting blocks whose parents are all known now; returns those accepted. */
+  private retryPending(): Data[] {
+    const accepted: Data[] = [];
     for (let progress = true; progress;) {
       progress = false;
       for (const [key, data] of this.pending) {
@@ -198,9 +217,13 @@ export class ConsultationDag {
         if (r.status !== "pending") {
           this.pending.delete(key);
           progress ||= r.status === "accepted" || r.status === "equivocation";
+          if (r.status === "accepted") {
+            accepted.push(data);
+          }
         }
       }
     }
+    return accepted;
   }
 
   /**

@@ -24,7 +24,7 @@ export interface ConsultationReplicaOptions {
   verifier: TrustVerifier;
   /** SVS suppression period, ms (NDNts's default is 2200 ms, though its comment says 200). @defaultValue 200 */
   suppressionPeriod?: number;
-  /** Called when a block joins this hospital's DAG (its own included). */
+  /** Called when a block joins this hospital's DAG (its own included; one that waited for parents, once they came). */
   onBlock?: (block: Data) => void;
   /** A repo: every block that joins is stored, and a restart resumes from what it holds. */
   store?: LevelStore;
@@ -199,8 +199,8 @@ export class ConsultationReplica implements Disposable {
         // that two versions of an equivocated block are both kept.
         await this.opts.store?.insertVersions(data);
       }
-      if (r.status === "accepted") {
-        this.opts.onBlock?.(data);
+      for (const joined of r.status === "accepted" ? [data, ...r.released] : r.released) {
+        this.opts.onBlock?.(joined);
       }
       if (r.status !== "pending") {
         continue;
