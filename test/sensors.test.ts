@@ -1,9 +1,11 @@
-import { Data } from "@ndn/packet";
+import { Data, ValidityPeriod } from "@ndn/packet";
 import { describe, expect, test } from "vitest";
 
 import { news2 } from "../src/monitor/mod.js";
-import { readingName, STREAM_IDS } from "../src/naming/mod.js";
-import { Physiology, Reading, STREAMS, deviceKit, toFhirObservation } from "../src/sensors/mod.js";
+import { devicePrefix, readingName, STREAM_IDS } from "../src/naming/mod.js";
+import { MedicalDevice, Physiology, Reading, STREAMS, deviceKit, toFhirObservation } from "../src/sensors/mod.js";
+import { VirtualClock } from "../src/sim/virtual-clock.js";
+import { certifyKeyPair, deriveEcdsaKeyPair } from "../src/trust/mod.js";
 
 const VITALS = STREAM_IDS.filter((s) => STREAMS[s].kind === "vital");
 
@@ -83,6 +85,25 @@ describe("physiology", () => {
     const q = new Physiology(5, "faller");
     expect(p.sample("heart-rate", 13, 13_000)[0]).toBeGreaterThan(q.sample("heart-rate", 13, 13_000)[0]! + 15);
     expect(() => p.sample("fall", 0, 0)).toThrow(/event-driven/);
+  });
+
+  test("a device publishes a fall at the first check at or after it, a fall scheduled later too, and waits for falls without a timer per check", async () => {
+    const identity = await certifyKeyPair(devicePrefix("h", "p", "patch"), deriveEcdsaKeyPair(5, "patch"), undefined,
+      new ValidityPeriod(0, Date.UTC(2036, 0, 1)));
+    using clock = new VirtualClock({ epoch: 0 }).install();
+    const physiology = new Physiology(5, "faller");
+    physiology.schedule({ kind: "fall", atMs: 12_050 });
+    const published: number[] = [];
+    using _device = new MedicalDevice({
+      hospital: "h", pid: "p", did: "patch", streams: ["fall"], identity, physiology, eventPollMs: 100, emit: () => published.push(Date.now()),
+    });
+    expect(clock.pending).toBe(1); // the check that will find the fall
+    await clock.advance(20_000);
+    expect(published).toEqual([12_100]);
+    expect(clock.pending).toBe(0);
+    physiology.schedule({ kind: "fall", atMs: 30_000 });
+    await clock.advance(20_000);
+    expect(published).toEqual([12_100, 30_000]);
   });
 
   test("the standard kit carries every stream once", () => {

@@ -26,7 +26,10 @@ export interface MedicalDeviceOptions {
   physiology: Physiology;
   /** Sampling rate per vital stream in Hz. @defaultValue the catalog's rate (1 Hz) */
   rateHz?: Partial<Record<StreamId, number>>;
-  /** How often an event stream (falls) is checked, in ms. @defaultValue 100 */
+  /**
+   * How often an event stream (falls) is checked, in ms: a fall is published at the first check at
+   * or after it. Only the checks that find a fall are run. @defaultValue 100
+   */
   eventPollMs?: number;
   /** Where each signed reading goes (the gateway's publisher). */
   emit: (r: SignedReading) => void;
@@ -46,6 +49,7 @@ export interface MedicalDeviceOptions {
  */
 export class MedicalDevice implements Disposable {
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly fallWatches: Disposable[] = [];
   /** Readings being signed. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly nextSeq = new Map<StreamId, number>();
@@ -75,16 +79,44 @@ export class MedicalDevice implements Disposable {
         }, phaseMs));
       } else {
         this.freshnessMs.set(stream, 1000);
-        let checkedUntil = 0;
-        this.timers.push(setInterval(() => {
-          const t = this.elapsed();
-          for (const impact of opts.physiology.fallsBetween(checkedUntil, t)) {
-            void this.publish(stream, [impact]).catch(report);
-          }
-          checkedUntil = t;
-        }, opts.eventPollMs ?? 100));
+        this.fallWatches.push(this.watchFalls(stream, opts.eventPollMs ?? 100, report));
       }
     }
+  }
+
+  /**
+   * Publish each fall at the first check (every `pollMs` from the start) at or after it. A timer
+   * waits for the check that will find the next fall, instead of one firing every check: in a
+   * simulation those were a sixth of all events.
+   */
+  private watchFalls(stream: StreamId, pollMs: number, report: (err: unknown) => void): Disposable {
+    const { physiology } = this.opts;
+    let checkedUntil = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const check = () => {
+      const t = this.elapsed();
+      for (const impact of physiology.fallsBetween(checkedUntil, t)) {
+        void this.publish(stream, [impact]).catch(report);
+      }
+      checkedUntil = t;
+      arm();
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      const next = physiology.nextFallAfter(checkedUntil);
+      if (next !== undefined) {
+        const due = Math.max(1, Math.ceil(next / pollMs)) * pollMs;
+        timer = setTimeout(check, Math.max(0, due - this.elapsed()));
+      }
+    };
+    arm();
+    const scheduled = physiology.onSchedule(arm);
+    return {
+      [Symbol.dispose]: () => {
+        scheduled[Symbol.dispose]();
+        clearTimeout(timer);
+      },
+    };
   }
 
   private elapsed(): number {
@@ -121,6 +153,9 @@ export class MedicalDevice implements Disposable {
   [Symbol.dispose](): void {
     for (const t of this.timers) {
       clearTimeout(t); // clears intervals too
+    }
+    for (const w of this.fallWatches) {
+      w[Symbol.dispose]();
     }
   }
 }

@@ -83,8 +83,30 @@ export class Physiology {
     };
   }
 
+  private readonly scheduled = new Set<() => void>();
+
   schedule(episode: Episode): void {
     this.episodes.push(episode);
+    for (const listener of this.scheduled) {
+      listener();
+    }
+  }
+
+  /** Call `listener` whenever an episode is scheduled (a device waiting for the next fall looks again). */
+  onSchedule(listener: () => void): Disposable {
+    this.scheduled.add(listener);
+    return { [Symbol.dispose]: () => void this.scheduled.delete(listener) };
+  }
+
+  /** The time of the first fall after `fromMs`, if any is scheduled. */
+  nextFallAfter(fromMs: number): number | undefined {
+    let next: number | undefined;
+    for (const e of this.episodes) {
+      if (e.kind === "fall" && e.atMs > fromMs && (next === undefined || e.atMs < next)) {
+        next = e.atMs;
+      }
+    }
+    return next;
   }
 
   /** Fall events due in (fromMs, toMs]: their peak impacts in g. */
