@@ -101,7 +101,7 @@ export class LiveMonitor implements Disposable {
       verifier: opts.verifier, via: opts.via, follower: opts.follower, spreadStartMs: opts.spreadStartMs, seed: opts.seed,
       onReading: (data, reading) => {
         opts.onReading?.(data, reading);
-        void opts.store?.insert(data).catch(reportFailure(`monitor ${opts.hospital} storing ${showName(data.name)}`));
+        void opts.store?.insert(data).catch(reportFailure(() => `monitor ${opts.hospital} storing ${showName(data.name)}`));
         this.assessReading(data.name, reading);
       },
     });

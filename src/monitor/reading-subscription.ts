@@ -78,7 +78,7 @@ export class ReadingSubscription implements Disposable {
             window,
             // Interests for readings not made yet wait at the gateway: outlive the window's span.
             lifetimeMs: Math.max(6000, (2 * window * 1000) / (p.rateHz ?? 1)),
-            onData: (data) => void this.receive(data).catch(reportFailure(`${opts.describe} ${showName(prefix)}`)),
+            onData: (data) => void this.receive(data).catch(reportFailure(() => `${opts.describe} ${showName(prefix)}`)),
             onLost: () => ++this.counters.lost,
             startDelayMs: random.uniform(0, opts.spreadStartMs ?? 0),
           }));
