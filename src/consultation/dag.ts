@@ -21,10 +21,7 @@ export interface DagBlock {
 export interface Equivocation {
   hospital: string;
   height: number;
-  /**
-   * The full names of both blocks. The second may be known, until it is fetched, only by the link
-   * to it from the hospital's next block: that block, signed on the other version, is the proof.
-   */
+  /** The full names of both blocks. */
   blocks: [string, string];
 }
 
@@ -120,16 +117,15 @@ export class ConsultationDag {
         return this.broken(full, `block ${p.height} has no link to block ${p.height - 1}`);
       }
       const prev = this.byName.get(block.prev.valueHex);
-      const known = this.byPosition.get(`${p.hospital}/${p.height - 1}`);
       if (prev && (prev.hospital !== p.hospital || prev.height !== p.height - 1)) {
         return this.broken(full, `links to ${showName(block.prev)}, which is not ${p.hospital}'s block ${p.height - 1}`);
       }
-      if (!prev && known) {
-        // The hospital signed this block on another version of its block height-1 than the one
-        // known: a fork of its chain, proven by the two signed blocks. The other version is
-        // fetched like any missing parent, so that blocks referencing this one can join.
-        this.equivocated(p.hospital, p.height - 1, known.fullName, block.prev);
-      }
+      // An unknown Prev is a missing parent, even when another block of that height is known:
+      // then the hospital forked its chain, and the other version, fetched from whoever sent
+      // this block, joins as an equivocation with both versions in hand. Rejecting this block
+      // left the honest blocks that reference it waiting for good; recording the equivocation
+      // before the other version is in hand would taint the hospital here alone if it were
+      // withheld, and replicas would confirm differently.
       if (prev) {
         parents.push(prev);
       } else {
@@ -150,7 +146,8 @@ export class ConsultationDag {
     if (other) {
       // Equivocation: keep the second version too, so that blocks referencing either can join,
       // and never confirm this hospital's chain from here on.
-      this.equivocated(p.hospital, p.height, other.fullName, full);
+      this.equivocations.push({ hospital: p.hospital, height: p.height, blocks: [showName(other.fullName), showName(full)] });
+      this.taintedFrom.set(p.hospital, Math.min(this.taintedFrom.get(p.hospital) ?? Infinity, p.height));
     }
     const entry: DagBlock = {
       data, block, fullName: full, hospital: p.hospital, height: p.height,
@@ -170,15 +167,6 @@ export class ConsultationDag {
     }
     this.byPosition.set(position, entry);
     return { status: "accepted" };
-  }
-
-  /** Record an equivocation, once per pair of blocks; the hospital's chain from there on is never confirmed. */
-  private equivocated(hospital: string, height: number, a: Name, b: Name): void {
-    const blocks = [showName(a), showName(b)] as [string, string];
-    if (!this.equivocations.some((e) => e.hospital === hospital && e.height === height && e.blocks.includes(blocks[0]) && e.blocks.includes(blocks[1]))) {
-      this.equivocations.push({ hospital, height, blocks });
-    }
-    this.taintedFrom.set(hospital, Math.min(this.taintedFrom.get(hospital) ?? Infinity, height));
   }
 
   private broken(full: Name, reason: string): Outcome {
