@@ -245,7 +245,7 @@ describe("the consultation DAG", () => {
     await doctors.get("h1")!.signer.sign(forged);
     await h1.receive(forged);
     expect(h1.rejected.at(-1)).toMatch(/policy/);
-    // Broken link: a block claiming to follow a block h2 never made.
+    // Broken link: a block whose Prev is h2's real block, at the wrong height.
     const broken = ConsultationBlock.fromContent(next[0]!.content);
     broken.height = 4;
     const data = new Data(consultationBlockName("c", "h2", 4), broken.toContent());

@@ -104,6 +104,16 @@ describe("physiology", () => {
     physiology.schedule({ kind: "fall", atMs: 30_000 });
     await clock.advance(20_000);
     expect(published).toEqual([12_100, 30_000]);
+    // A fall scheduled before the one waited for moves the wait earlier; disposing ends it.
+    physiology.schedule({ kind: "fall", atMs: 60_000 });
+    physiology.schedule({ kind: "fall", atMs: 45_050 });
+    expect(clock.pending).toBe(1);
+    await clock.advance(10_000);
+    expect(published).toEqual([12_100, 30_000, 45_100]);
+    _device[Symbol.dispose]();
+    expect(clock.pending).toBe(0);
+    physiology.schedule({ kind: "fall", atMs: 70_000 });
+    expect(clock.pending).toBe(0);
   });
 
   test("the standard kit carries every stream once", () => {

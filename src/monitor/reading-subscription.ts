@@ -71,6 +71,7 @@ export class ReadingSubscription implements Disposable {
         for (const stream of streams) {
           const own = streamPrefix(opts.hospital, p.pid, did, stream);
           const prefix = opts.via ? opts.via.append(...own.comps) : own;
+          const report = reportFailure(`${opts.describe} ${showName(prefix)}`);
           this.followers.push(new StreamFollower({
             ...opts.follower,
             face: this.face,
@@ -78,7 +79,7 @@ export class ReadingSubscription implements Disposable {
             window,
             // Interests for readings not made yet wait at the gateway: outlive the window's span.
             lifetimeMs: Math.max(6000, (2 * window * 1000) / (p.rateHz ?? 1)),
-            onData: (data) => void this.receive(data).catch(reportFailure(() => `${opts.describe} ${showName(prefix)}`)),
+            onData: (data) => void this.receive(data).catch(report),
             onLost: () => ++this.counters.lost,
             startDelayMs: random.uniform(0, opts.spreadStartMs ?? 0),
           }));

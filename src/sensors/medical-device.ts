@@ -106,7 +106,8 @@ export class MedicalDevice implements Disposable {
       const next = physiology.nextFallAfter(checkedUntil);
       if (next !== undefined) {
         const due = Math.max(1, Math.ceil(next / pollMs)) * pollMs;
-        timer = setTimeout(check, Math.max(0, due - this.elapsed()));
+        // Node's timers hold at most 2^31-1 ms; a later fall is waited for in steps.
+        timer = setTimeout(check, Math.min(2 ** 31 - 1, Math.max(0, due - this.elapsed())));
       }
     };
     arm();
