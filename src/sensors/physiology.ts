@@ -67,6 +67,8 @@ const FALL_SURGE_MS = 60_000;
 export class Physiology {
   private readonly baseline: VitalState;
   private readonly episodes: Episode[] = [];
+  /** Called whenever an episode is scheduled ({@link onSchedule}). */
+  private readonly scheduled = new Set<() => void>();
 
   constructor(
     private readonly seed: number,
@@ -82,8 +84,6 @@ export class Physiology {
       diastolic: r.normal(78, 4),
     };
   }
-
-  private readonly scheduled = new Set<() => void>();
 
   schedule(episode: Episode): void {
     this.episodes.push(episode);
