@@ -34,6 +34,33 @@ test("promise chains settle before time moves on", async () => {
   expect(seen).toEqual([10, -12, 15]);
 });
 
+test("each timer's microtasks and nextTicks settle before the next timer, even at the same instant", async () => {
+  using clock = new VirtualClock().install();
+  const log: string[] = [];
+  for (let i = 0; i < 200; ++i) { // more timers than the clock fires per turn of the event loop
+    setTimeout(async () => {
+      await new Promise((r) => process.nextTick(r));
+      await Promise.resolve();
+      log.push(`${i} done`);
+    }, 5);
+    setTimeout(() => log.push(`${i} next`), 5);
+  }
+  await clock.advance(10);
+  expect(log).toEqual(Array.from({ length: 200 }, (_, i) => [`${i} done`, `${i} next`]).flat());
+});
+
+test("a timer that throws ends the run with its error", async () => {
+  using clock = new VirtualClock().install();
+  let later = false;
+  setTimeout(() => {
+    throw new Error("boom");
+  }, 5);
+  setTimeout(() => later = true, 6);
+  await expect(clock.advance(10)).rejects.toThrow("boom");
+  expect(later).toBe(false);
+  expect(clock.elapsed).toBe(5);
+});
+
 test("refresh moves a timer; Math.random is seeded; the real clocks come back", async () => {
   const draws: number[][] = [];
   for (let run = 0; run < 2; ++run) {

@@ -84,7 +84,7 @@ export interface VirtualClockOptions {
  * `performance.now` and `Math.random` are the clock's, and WebCrypto's SHA-256 (which NDNts uses for
  * implicit and parameters digests) completes synchronously. {@link run} executes timers in order of due
  * time; after each one it lets every microtask and `process.nextTick` callback settle (one real
- * macrotask), then jumps straight to the next due time: time does not pass while code runs, and no
+ * immediate), then jumps straight to the next due time: time does not pass while code runs, and no
  * time is spent waiting. Code that waits on real I/O (WebCrypto's thread pool, the disk) would see
  * virtual time race ahead of it: a simulation must sign with synchronous crypto and store in memory.
  */
@@ -170,11 +170,11 @@ export class VirtualClock implements Disposable {
         onTick(nextTick);
       }
     };
-    await settle();
-    for (;;) {
+    /** Fire the next timer due by `until`; false when there is none. */
+    const fireNext = (): boolean => {
       const t = this.popDue(until);
       if (!t) {
-        break;
+        return false;
       }
       ticksUntil(t.due);
       this.time = t.due;
@@ -184,8 +184,42 @@ export class VirtualClock implements Disposable {
         this.reschedule(t, t.period);
       }
       t.callback(...t.args);
-      await settle();
-    }
+      return true;
+    };
+    await settle();
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      const runOne = () => {
+        if (done) {
+          return;
+        }
+        try {
+          done = !fireNext();
+        } catch (err: unknown) {
+          done = true;
+          reject(err);
+          return;
+        }
+        if (done) {
+          resolve();
+        }
+      };
+      // Node drains microtasks and nextTicks between one immediate and the next, so each timer's
+      // consequences settle before the next fires, as they would a macrotask apart; queuing a batch
+      // at once spares a turn of the event loop per timer (a third of the clock's cost per event).
+      const queueBatch = () => {
+        for (let i = 1; i < IMMEDIATES_PER_TURN; ++i) {
+          real.setImmediate(runOne);
+        }
+        real.setImmediate(() => {
+          runOne();
+          if (!done) {
+            queueBatch();
+          }
+        });
+      };
+      queueBatch();
+    });
     if (Number.isFinite(until)) {
       ticksUntil(until);
       this.time = Math.max(this.time, until);
@@ -285,6 +319,9 @@ export class VirtualClock implements Disposable {
 function before(a: { due: number; seq: number }, b: { due: number; seq: number }): boolean {
   return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }
+
+/** Timers fired per turn of the real event loop, one per immediate. */
+const IMMEDIATES_PER_TURN = 64;
 
 /** Let every pending microtask and nextTick callback run: one turn of the real event loop. */
 function settle(): Promise<void> {
