@@ -6,6 +6,9 @@ import { promisify } from "node:util";
 
 import { expect, test } from "vitest";
 
+import { dependencyCeiling } from "../src/bench/dependency-ceiling.js";
+import { readTopologyFile } from "../src/topology/mod.js";
+
 // Speed is not asserted here (BENCHMARKS.md holds it): only that the quick run writes every figure.
 test("npm run bench -- --quick --json FILE writes every figure of issue 7, each a measured number", async () => {
   const file = path.join(await mkdtemp(path.join(tmpdir(), "iomt-bench-")), "bench.json");
@@ -34,5 +37,16 @@ test("npm run bench -- --quick --json FILE writes every figure of issue 7, each 
     forwarding: { nodeLayerExchangesPerSecond: positive, plainFwExchangesPerSecond: positive },
     consultation: { replicationP50Ms: positive, longestPathMs: positive, divergent: 0 },
     storage: { readingPacketOctets: positive },
+    simulation: { default: { ceiling: { readingsVerified: positive } } },
   });
 }, 300_000);
+
+test("the dependency ceiling carries every reading of the default scenario: signed, stored, forwarded, verified", async () => {
+  const ceiling = await dependencyCeiling(await readTopologyFile("topologies/home-hospital.conf"), 10_000);
+  // 4 patients, 5 vital streams each at 1 Hz, for 10 s; the monitor has all but those in flight.
+  expect(ceiling.readingsPublished).toBe(200);
+  expect(ceiling.readingsVerified).toBeGreaterThanOrEqual(180);
+  expect(ceiling.readingsVerified).toBeLessThanOrEqual(200);
+  expect(ceiling.simulatedSeconds).toBe(10);
+  expect(ceiling.realtimeFactor).toBeGreaterThan(0);
+});

@@ -2,9 +2,11 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 import type { Summary } from "../scenario/mod.js";
+import type { DependencyCeiling } from "./dependency-ceiling.js";
 import { round2 } from "./measure.js";
 import { plainFwSimulatedExchangesPerSecond } from "./plain-fw.js";
 
@@ -26,10 +28,12 @@ export interface SimulationFigure {
   /** exchangesPerSecond / plainFwExchangesPerSecond. */
   vsPlainFw: number;
   /**
-   * The real-time factor plain @ndn/fw in the simulator and raw ECDSA (a signature and a
-   * verification per reading, at this run's raw rates) would reach on their own, with nothing else.
+   * The real-time factor of the scenario's readings through its pinned dependencies alone, in the
+   * simulator's clock and links ({@link dependencyCeiling}), measured in a process of its own after
+   * the scenario's runs; undefined unless asked for.
    */
-  ceilingRealtimeFactor: number;
+  ceilingRealtimeFactor?: number;
+  ceiling?: DependencyCeiling;
   /** Peak resident memory of the run's own process, MiB. */
   peakRssMiB: number;
 }
@@ -41,8 +45,8 @@ export interface SimulationBenchOptions {
   durationMs: number;
   /** Hops from a home gateway to its monitor, for the plain @ndn/fw baseline. */
   hops: number;
-  /** Raw node:crypto ECDSA P-256 rates measured in the same run, per second. */
-  rawCrypto: { signPerSecond: number; verifyPerSecond: number };
+  /** Measure {@link dependencyCeiling} too. @defaultValue false */
+  ceiling?: boolean;
   /**
    * Runs of the scenario; the figures are the median run's (by real-time factor): on this
    * machine one run's speed can differ from the next's by half. @defaultValue 1
@@ -53,7 +57,8 @@ export interface SimulationBenchOptions {
 /**
  * One scenario as users run it, `iomt simulate`, in a process of its own (so that its peak memory
  * is its own), beside plain @ndn/fw carrying as many exchanges over as many of the simulator's
- * links in this process, and the ceiling that and raw signing and verification set.
+ * links in this process, and (with `ceiling`) the fastest its readings can go through the pinned
+ * dependencies.
  */
 export async function benchSimulation(opts: SimulationBenchOptions): Promise<SimulationFigure> {
   const summaries: Summary[] = [];
@@ -64,8 +69,7 @@ export async function benchSimulation(opts: SimulationBenchOptions): Promise<Sim
   const packets = summary.links.reduce((n, l) => n + l.packets, 0);
   const exchangesPerSecond = summary.readings.published / summary.wallSeconds;
   const plain = await plainFwSimulatedExchangesPerSecond({ hops: opts.hops, exchanges: Math.min(summary.readings.published, 20_000) });
-  const readingsPerSimulatedSecond = summary.readings.published / summary.simulatedSeconds;
-  const wallPerReading = 1 / plain + 1 / opts.rawCrypto.signPerSecond + 1 / opts.rawCrypto.verifyPerSecond;
+  const ceiling = opts.ceiling ? await measureCeiling(opts) : undefined;
   return {
     topology: path.basename(opts.topologyFile),
     simulatedSeconds: summary.simulatedSeconds,
@@ -77,7 +81,7 @@ export async function benchSimulation(opts: SimulationBenchOptions): Promise<Sim
     exchangesPerSecond: Math.round(exchangesPerSecond),
     plainFwExchangesPerSecond: Math.round(plain),
     vsPlainFw: round2(exchangesPerSecond / plain),
-    ceilingRealtimeFactor: round2(1 / (readingsPerSimulatedSecond * wallPerReading)),
+    ...(ceiling && { ceilingRealtimeFactor: round2(ceiling.realtimeFactor), ceiling }),
     peakRssMiB: summary.peakRssMiB,
   };
 }
@@ -93,4 +97,11 @@ async function simulate(opts: SimulationBenchOptions): Promise<Summary> {
   } finally {
     await rm(out, { recursive: true, force: true });
   }
+}
+
+/** {@link dependencyCeiling} of the same topology and duration, in a process of its own. */
+async function measureCeiling(opts: SimulationBenchOptions): Promise<DependencyCeiling> {
+  const script = fileURLToPath(new URL("dependency-ceiling-process.js", import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [script, opts.topologyFile, `${opts.durationMs}`]);
+  return JSON.parse(stdout) as DependencyCeiling;
 }
