@@ -1,8 +1,13 @@
-import { type Data, ValidityPeriod } from "@ndn/packet";
+import { produce } from "@ndn/endpoint";
+import { Data, ImplicitDigest, type Name, ValidityPeriod } from "@ndn/packet";
+import { SvSync } from "@ndn/svs";
 import { expect, test } from "vitest";
 
-import { ConsultationReplica, RecordKind, writeRecord } from "../src/consultation/mod.js";
-import { consultationPrefix, hospitalPrefix, patientPrefix, showName, staffPrefix } from "../src/naming/mod.js";
+import {
+  ConsultationBlock, ConsultationReplica, type ConsultationReplicaOptions, RecordKind, writeRecord,
+} from "../src/consultation/mod.js";
+import { fullName } from "../src/ledger/mod.js";
+import { consultationBlockName, consultationPrefix, hospitalPrefix, patientPrefix, showName, staffPrefix } from "../src/naming/mod.js";
 import { EmulatedNetwork } from "../src/network/mod.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
 import { parseTopology } from "../src/topology/mod.js";
@@ -10,28 +15,31 @@ import { CertificateServer, certifyKeyPair, deriveEcdsaKeyPair, fetchCertificate
 
 const H = ["h1", "h2", "h3", "h4"];
 
-/**
- * The four hospitals' replicas on a topology; `at` places each replica on a node (by default, the
- * node of the hospital's name). Every hospital writes a record and commits a block every 2 s,
- * staggered, for 30 s; the clock runs 40 s.
- */
-async function replicate(conf: string[], at: ReadonlyArray<[node: string, hospital: string]> = H.map((h) => [h, h])) {
-  const topology = parseTopology(conf.join("\n"), "t.conf");
-  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
-  using net = new EmulatedNetwork(topology, 4);
+/** Each hospital's anchor, registrar and doctor. */
+interface Identities {
+  anchors: Map<string, Identity>;
+  registrars: Map<string, Identity>;
+  doctors: Map<string, Identity>;
+}
+
+async function identities(): Promise<Identities> {
   const validity = new ValidityPeriod(Date.UTC(2026, 0, 1), Date.UTC(2027, 0, 1));
-  const anchors = new Map<string, Identity>();
-  const registrars = new Map<string, Identity>();
-  const doctors = new Map<string, Identity>();
+  const ids: Identities = { anchors: new Map(), registrars: new Map(), doctors: new Map() };
   for (const h of H) {
     const a = await certifyKeyPair(hospitalPrefix(h), deriveEcdsaKeyPair(4, h), undefined, validity);
-    anchors.set(h, a);
-    registrars.set(h, await certifyKeyPair(staffPrefix(h, "registrar"), deriveEcdsaKeyPair(4, `${h}r`), a, validity));
-    doctors.set(h, await certifyKeyPair(staffPrefix(h, "dr"), deriveEcdsaKeyPair(4, `${h}d`), a, validity));
+    ids.anchors.set(h, a);
+    ids.registrars.set(h, await certifyKeyPair(staffPrefix(h, "registrar"), deriveEcdsaKeyPair(4, `${h}r`), a, validity));
+    ids.doctors.set(h, await certifyKeyPair(staffPrefix(h, "dr"), deriveEcdsaKeyPair(4, `${h}d`), a, validity));
   }
+  return ids;
+}
+
+/** A network on a topology; `at` places each hospital on a node, which serves its certificates and announces its prefixes. */
+function network(conf: string[], at: ReadonlyArray<[node: string, hospital: string]>, ids: Identities): EmulatedNetwork {
+  const net = new EmulatedNetwork(parseTopology(conf.join("\n"), "t.conf"), 4);
   for (const [node, h] of at) {
     const certs = new CertificateServer(net.fw(node));
-    for (const id of [anchors.get(h)!, registrars.get(h)!, doctors.get(h)!]) {
+    for (const id of [ids.anchors.get(h)!, ids.registrars.get(h)!, ids.doctors.get(h)!]) {
       certs.add(id.cert);
     }
     net.announce(node, hospitalPrefix(h));
@@ -39,19 +47,34 @@ async function replicate(conf: string[], at: ReadonlyArray<[node: string, hospit
     net.announce(node, consultationPrefix("c"), "multicast");
   }
   net.computeRoutes();
+  return net;
+}
+
+function startReplica(net: EmulatedNetwork, node: string, h: string, ids: Identities, options: Partial<ConsultationReplicaOptions> = {}): Promise<ConsultationReplica> {
+  return ConsultationReplica.create({
+    fw: net.fw(node), consortium: "c", hospital: h, members: H, registrar: ids.registrars.get(h)!,
+    verifier: new TrustVerifier({ anchors: [...ids.anchors.values()].map((a) => a.cert), fetchCertificate: fetchCertificateOverNdn(net.fw(node)), importVerifier: syncCertificateVerifier }),
+    ...options,
+  });
+}
+
+/**
+ * The four hospitals' replicas on a topology; `at` places each replica on a node (by default, the
+ * node of the hospital's name). Every hospital writes a record and commits a block every 2 s,
+ * staggered, for 30 s; the clock runs 40 s.
+ */
+async function replicate(conf: string[], at: ReadonlyArray<[node: string, hospital: string]> = H.map((h) => [h, h])) {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = network(conf, at, ids);
   const replicas: Array<{ node: string; hospital: string; replica: ConsultationReplica }> = [];
   for (const [node, h] of at) {
-    replicas.push({
-      node, hospital: h, replica: await ConsultationReplica.create({
-        fw: net.fw(node), consortium: "c", hospital: h, members: H, registrar: registrars.get(h)!,
-        verifier: new TrustVerifier({ anchors: [...anchors.values()].map((a) => a.cert), fetchCertificate: fetchCertificateOverNdn(net.fw(node)), importVerifier: syncCertificateVerifier }),
-      }),
-    });
+    replicas.push({ node, hospital: h, replica: await startReplica(net, node, h, ids) });
   }
   let seq = 0;
   replicas.forEach(({ hospital, replica }, i) => {
     const timer = setInterval(async () => {
-      const r: Data = await writeRecord(doctors.get(hospital)!, "c", seq++, { kind: RecordKind.Note, patient: patientPrefix(hospital, "p"), text: `from ${hospital}` });
+      const r: Data = await writeRecord(ids.doctors.get(hospital)!, "c", seq++, { kind: RecordKind.Note, patient: patientPrefix(hospital, "p"), text: `from ${hospital}` });
       await replica.commit([r]);
     }, 2000 + 100 * i);
     setTimeout(() => clearInterval(timer), 30_000);
@@ -61,6 +84,35 @@ async function replicate(conf: string[], at: ReadonlyArray<[node: string, hospit
     replica[Symbol.dispose]();
   }
   return replicas;
+}
+
+/** A block of `hospital`'s signed by its registrar, with no records. */
+async function signedBlock(registrar: Identity, hospital: string, height: number, prev: Name | undefined, refs: Name[] = []): Promise<Data> {
+  const block = new ConsultationBlock();
+  block.height = height;
+  block.prev = prev;
+  block.refs = refs;
+  block.time = Date.now();
+  const data = new Data(consultationBlockName("c", hospital, height), block.toContent());
+  await registrar.signer.sign(data);
+  return data;
+}
+
+/**
+ * A hand-made hospital on the node of its name: announces `heights` blocks of its chain in the sync
+ * group, and answers every Interest under its prefix (its DAG hint included) with what `serve` gives
+ * for the name, if anything.
+ */
+async function handMadeHospital(net: EmulatedNetwork, hospital: string, registrar: Identity, heights: number, serve: (name: Name) => Data | undefined): Promise<Disposable> {
+  const svs = await SvSync.create({ syncPrefix: consultationPrefix("c"), fw: net.fw(hospital), describe: `hand-made ${hospital}`, signer: registrar.signer, suppressionPeriod: 200 });
+  const server = produce(consultationPrefix("c", hospital), async (interest) => serve(interest.name), { fw: net.fw(hospital), announcement: false });
+  svs.add(consultationPrefix("c", hospital)).seqNum = heights;
+  return { [Symbol.dispose]: () => { server.close(); svs.close(); } };
+}
+
+/** Find a block by its name or its full name. */
+function byName(blocks: readonly Data[], name: Name): Data | undefined {
+  return blocks.find((d) => d.name.equals(name) || fullName(d).equals(name));
 }
 
 const order = (r: ConsultationReplica) => r.dag.confirmed().map((b) => showName(b.fullName));
@@ -109,4 +161,82 @@ test("a hospital that runs two forks of its chain, each shown to part of the con
   for (const h of ["h1", "h2", "h3"]) {
     expect(orders[0]!.filter((n) => n.startsWith(`/c/consultation/${h}/`)).length).toBeGreaterThan(6);
   }
+}, 60_000);
+
+/** A network of hospitals on nodes of their names, each linked to h1 (the replica under test). */
+function star(ids: Identities, hospitals: string[]): EmulatedNetwork {
+  return network(["[nodes]", ...hospitals.map((h) => `${h}: _ role=hospital`), "[links]", ...hospitals.slice(1).map((h) => `h1:${h} delay=5ms bw=100`)],
+    hospitals.map((h) => [h, h]), ids);
+}
+
+test("a block that waited for its parent is reported through onBlock when it joins, exactly once", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h4"]);
+  const reported: Data[] = [];
+  using h1 = await startReplica(net, "h1", "h1", ids, { onBlock: (b) => reported.push(b) });
+  // h4 withholds its block 0 for 20 s: blocks 1 and 2 wait for it, and it is asked for again both
+  // as an announced block and as a missing parent.
+  const registrar = ids.registrars.get("h4")!;
+  const b0 = await signedBlock(registrar, "h4", 0, undefined);
+  const b1 = await signedBlock(registrar, "h4", 1, fullName(b0));
+  const b2 = await signedBlock(registrar, "h4", 2, fullName(b1));
+  const until = Date.now() + 20_000;
+  using _h4 = await handMadeHospital(net, "h4", registrar, 3, (name) => (Date.now() < until && name.isPrefixOf(fullName(b0)) ? undefined : byName([b0, b1, b2], name)));
+  await clock.advance(15_000);
+  expect(h1.dag.waiting().map((w) => w.data)).toEqual([b1, b2]);
+  expect(reported).toEqual([]);
+  await clock.advance(30_000);
+  expect(reported).toEqual([b0, b1, b2]);
+}, 60_000);
+
+test("a waiting block's parents are asked for again from the hospital that sent it, which holds them", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h3", "h4"]);
+  // One parent fetched at once per block, the rest left to the retry timer.
+  const reported: Data[] = [];
+  using h1 = await startReplica(net, "h1", "h1", ids, { maxParentFetches: 1, onBlock: (b) => reported.push(b) });
+  // h3's block references h4's block 2, which h3 holds with its ancestors; h4 answers no one.
+  const [r3, r4] = [ids.registrars.get("h3")!, ids.registrars.get("h4")!];
+  const c0 = await signedBlock(r4, "h4", 0, undefined);
+  const c1 = await signedBlock(r4, "h4", 1, fullName(c0));
+  const c2 = await signedBlock(r4, "h4", 2, fullName(c1));
+  const x = await signedBlock(r3, "h3", 0, undefined, [fullName(c2)]);
+  using _h3 = await handMadeHospital(net, "h3", r3, 1, (name) => byName([x, c0, c1, c2], name));
+  const askedH4: Name[] = [];
+  using _h4 = await handMadeHospital(net, "h4", r4, 0, (name) => void askedH4.push(name));
+  await clock.advance(30_000);
+  // c2, fetched from h3 as x's parent, waits for c1: asked for again from h3, never from h4.
+  expect(h1.dag.pendingCount).toBe(0);
+  expect(reported).toEqual([c0, c1, c2, x]);
+  expect(askedH4).toEqual([]);
+}, 60_000);
+
+test("blocks that can never join are let go: one on a rejected block is rejected at once, one waiting for a parent no one has is given up on", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h4"]);
+  using h1 = await startReplica(net, "h1", "h1", ids, { maxParentRetries: 3 });
+  // h4's block 0 references a block no one has; block 1 has no link to block 0 (a broken link);
+  // block 2 is built on block 1.
+  const registrar = ids.registrars.get("h4")!;
+  const madeUp = consultationBlockName("c", "h4", 9).append(ImplicitDigest.create(new Uint8Array(32)));
+  const b0 = await signedBlock(registrar, "h4", 0, undefined, [madeUp]);
+  const b1 = await signedBlock(registrar, "h4", 1, undefined);
+  const b2 = await signedBlock(registrar, "h4", 2, fullName(b1));
+  const asked: Name[] = [];
+  using _h4 = await handMadeHospital(net, "h4", registrar, 3, (name) => {
+    asked.push(name);
+    return byName([b0, b1, b2], name);
+  });
+  await clock.advance(60_000);
+  // Each rejected block is recorded once, however long the replica runs.
+  expect(h1.dag.brokenLinks.map((b) => b.block)).toEqual([showName(fullName(b1)), showName(fullName(b2))]);
+  // Block 0 still waits (should its parent ever come), but it is given up on: its parent was asked
+  // for at once, then 3 times more (2 Interests each), and the retry timer stopped.
+  expect(h1.dag.waiting().map((w) => w.data)).toEqual([b0]);
+  expect(h1.abandoned()).toEqual([b0]);
+  expect(asked.filter((n) => n.equals(madeUp))).toHaveLength(2 * (1 + 3));
+  expect(h1["retryTimer"]).toBeUndefined();
 }, 60_000);

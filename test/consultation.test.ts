@@ -55,16 +55,28 @@ class Hospital {
     return this.chain.commit(records, Date.UTC(2026, 3, 1));
   }
 
-  async receive(block: Data): Promise<void> {
+  async receive(block: Data): Promise<AddResult | undefined> {
     try {
       await this.verifier.verify(block);
     } catch (err: unknown) {
       this.rejected.push((err as Error).message);
-      return;
+      return undefined;
     }
     const r = this.dag.add(block);
     if (r.status === "rejected" || r.status === "equivocation") {
       this.rejected.push(r.reason);
+    }
+    return r;
+  }
+
+  /** Receive a block as a replica does: the parents it waits for are fetched from the DAG of the hospital that sent it. */
+  async receiveFrom(from: Hospital, block: Data): Promise<void> {
+    const todo = [block];
+    while (todo.length > 0) {
+      const r = await this.receive(todo.pop()!);
+      if (r?.status === "pending") {
+        todo.push(...r.missing.map((n) => from.dag.get(n)!));
+      }
     }
   }
 
@@ -73,8 +85,8 @@ class Hospital {
   }
 }
 
-/** A block of h4's at `height` on `prev`, with one record: a Byzantine h4 signs two for some heights. */
-async function h4Block(height: number, prev: Name, time: number): Promise<Data> {
+/** A block of h4's at `height` on `prev`, with one record: a Byzantine h4 signs two for some heights (or one with no `prev`: a broken link). */
+async function h4Block(height: number, prev: Name | undefined, time: number): Promise<Data> {
   const block = new ConsultationBlock();
   block.height = height;
   block.prev = prev;
@@ -233,6 +245,87 @@ describe("the consultation DAG", () => {
     expect(h1.dag.equivocations).toEqual([{ hospital: "h4", height: 2, blocks: [showName(fullName(a)), showName(fullName(b))] }]);
     expect(h1.dag.pendingCount).toBe(0);
     expect(h1.dag.confirmed().some((x) => x.hospital === "h4" && x.height >= 2)).toBe(false);
+  });
+
+  test("a block linking to a rejected block is rejected at once, and so are the blocks that waited for it; each is recorded once", async () => {
+    const hs = HOSPITALS.map((h) => new Hospital(h));
+    await run(hs, 1);
+    const h1 = hs[0]!;
+    // h4's block 2 has no link to block 1: a broken link. Blocks 3 and 4 are built on it.
+    const broken = await h4Block(2, undefined, Date.UTC(2026, 3, 2));
+    const on = await h4Block(3, fullName(broken), Date.UTC(2026, 3, 3));
+    const onOn = await h4Block(4, fullName(on), Date.UTC(2026, 3, 4));
+    expect(h1.dag.add(onOn).status).toBe("pending");
+    expect(h1.dag.add(on).status).toBe("pending");
+    expect(h1.dag.add(broken)).toMatchObject({ status: "rejected", released: [] });
+    expect(h1.dag.pendingCount).toBe(0);
+    const links = () => h1.dag.brokenLinks.map((b) => [b.block, b.reason]);
+    expect(links()).toEqual([
+      [showName(fullName(broken)), "block 2 has no link to block 1"],
+      [showName(fullName(on)), `links to ${showName(fullName(broken))}, which was rejected`],
+      [showName(fullName(onOn)), `links to ${showName(fullName(on))}, which was rejected`],
+    ]);
+    // Added again, or linked to by a block that comes later: rejected at once, recorded no more.
+    const another = await h4Block(3, fullName(broken), Date.UTC(2026, 3, 5));
+    expect(h1.dag.add(broken)).toMatchObject({ status: "rejected", reason: "broken link: block 2 has no link to block 1" });
+    expect(h1.dag.add(on)).toMatchObject({ status: "rejected", reason: `broken link: links to ${showName(fullName(broken))}, which was rejected` });
+    expect(h1.dag.add(another).status).toBe("rejected");
+    expect(links()).toHaveLength(4);
+    expect(links()[3]![0]).toBe(showName(fullName(another)));
+    expect(h1.dag.pendingCount).toBe(0);
+  });
+
+  test("a hospital that alone meets a fork's other version references it in its next block, and the others record the equivocation too", async () => {
+    const hs = HOSPITALS.map((h) => new Hospital(h));
+    await run(hs, 2);
+    const [h1, h2, h3] = hs as [Hospital, Hospital, Hospital];
+    const honest = [h1, h2, h3];
+    // A round of references only: then no block of records awaits anyone's reference.
+    const quiet: Data[] = [];
+    for (const h of hs) {
+      quiet.push(...await h.write(0));
+    }
+    for (const h of hs) {
+      for (const blk of quiet) {
+        await h.receive(blk);
+      }
+    }
+    expect(h1.dag.awaitsReferenceFrom("h1")).toBe(false);
+    // h4 forks its chain: every honest hospital is shown a; only h1 is handed b too.
+    const prev = hs[3]!.dag.newest("h4")!;
+    const a = await h4Block(prev.height + 1, prev.fullName, Date.UTC(2026, 3, 2));
+    const b = await h4Block(prev.height + 1, prev.fullName, Date.UTC(2026, 3, 3));
+    for (const h of honest) {
+      await h.receive(a);
+    }
+    await h1.receive(b);
+    expect(honest.map((h) => h.dag.equivocations.length)).toEqual([1, 0, 0]);
+    // The evidence awaits h1's reference even when no block of records does: a quiet ledger spreads it too.
+    expect(h1.dag.awaitsReferenceFrom("h1")).toBe(true);
+    const [next] = await h1.write(0) as [Data];
+    expect(ConsultationBlock.fromContent(next.content).refs.map(showName)).toContain(showName(fullName(b)));
+    expect(h1.dag.awaitsReferenceFrom("h1")).toBe(false);
+    // h2 and h3 fetch b as a parent of h1's block, and record the same equivocation.
+    for (const h of [h2, h3]) {
+      await h.receiveFrom(h1, next);
+      expect(h.dag.equivocations).toEqual(h1.dag.equivocations);
+      expect(h.dag.pendingCount).toBe(0);
+    }
+    // So they count the same votes, and confirm the same blocks in the same order.
+    for (let round = 0; round < 3; ++round) {
+      const sent: Array<[Hospital, Data]> = [];
+      for (const h of honest) {
+        sent.push(...(await h.write(1)).map((blk): [Hospital, Data] => [h, blk]));
+      }
+      for (const to of honest) {
+        for (const [from, blk] of sent) {
+          await to.receiveFrom(from, blk);
+        }
+      }
+    }
+    expect(h1.order().length).toBeGreaterThan(12);
+    expect(h2.order()).toEqual(h1.order());
+    expect(h3.order()).toEqual(h1.order());
   });
 
   test("a forged signature and a broken link are rejected, and the rest goes on", async () => {

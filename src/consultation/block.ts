@@ -16,7 +16,7 @@ const buildBlock = new StructBuilder("ConsultationBlock", TT.ConsultationBlock)
  * ConsultationBlock = CONSULTATION-BLOCK-TYPE TLV-LENGTH Height [Prev] *Ref Time *RecordData
  * Height     = HEIGHT-TYPE TLV-LENGTH NonNegativeInteger   ; position on this hospital's chain
  * Prev       = PREV-TYPE TLV-LENGTH Name                   ; this hospital's previous block, full name
- * Ref        = REF-TYPE TLV-LENGTH Name                    ; newest block seen of another hospital, full name
+ * Ref        = REF-TYPE TLV-LENGTH Name                    ; newest block seen of another hospital, or a version of an equivocated block (evidence), full name
  * Time       = TIME-TYPE TLV-LENGTH NonNegativeInteger     ; ms since the epoch
  * RecordData = RECORD-DATA-TYPE TLV-LENGTH Data            ; a signed consultation record, whole
  * ```

@@ -1,4 +1,4 @@
-import { Data } from "@ndn/packet";
+import { Data, type Name } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
 
 import { consultationBlockName } from "../naming/mod.js";
@@ -11,8 +11,10 @@ const MAX_CONTENT = 7000;
 
 /**
  * One hospital's side of the consultation ledger: commits records in blocks on its own hash chain,
- * each block referencing the newest block it has seen of every other hospital. Blocks are signed
- * by the hospital's ledger identity (a health worker of the hospital, as the trust policy wants).
+ * each block referencing the newest block it has seen of every other hospital, and the versions of
+ * equivocated blocks it has not referenced yet (the evidence, for every replica to fetch). Blocks
+ * are signed by the hospital's ledger identity (a health worker of the hospital, as the trust
+ * policy wants).
  */
 export class ConsultationChain {
   private height = 0;
@@ -49,8 +51,7 @@ export class ConsultationChain {
     const block = new ConsultationBlock();
     block.height = this.height;
     block.prev = this.height === 0 ? undefined : this.dag.newest(this.hospital)?.fullName;
-    block.refs = this.dag.members.filter((h) => h !== this.hospital)
-      .map((h) => this.dag.newest(h)?.fullName).filter((n) => n !== undefined);
+    block.refs = this.references();
     block.time = Math.round(time);
     block.recordWires = recordWires;
     const data = new Data(consultationBlockName(this.dag.consortium, this.hospital, this.height), block.toContent(), Data.FreshnessPeriod(60_000));
@@ -59,7 +60,18 @@ export class ConsultationChain {
     if (r.status !== "accepted") {
       throw new Error(`own block ${this.height} not accepted: ${JSON.stringify(r)}`);
     }
+    if (r.released.length > 0) {
+      throw new Error(`own block ${this.height} released ${r.released.length} blocks that waited for it, yet no one can reference a block before it is committed`);
+    }
     ++this.height;
     return data;
+  }
+
+  /** The newest block of every other hospital, and the equivocation evidence not referenced yet. */
+  private references(): Name[] {
+    const newest = this.dag.members.filter((h) => h !== this.hospital)
+      .map((h) => this.dag.newest(h)?.fullName).filter((n) => n !== undefined);
+    const evidence = this.dag.unreferencedForks(this.hospital).filter((n) => !newest.some((x) => x.equals(n)));
+    return [...newest, ...evidence];
   }
 }

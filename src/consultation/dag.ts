@@ -37,6 +37,16 @@ export type Outcome =
 /** What became of an added block, and `released`: the blocks that waited for it and are accepted now, in the order they joined. */
 export type AddResult = Outcome & { released: Data[] };
 
+/** A block waiting for parents. */
+export interface WaitingBlock {
+  readonly data: Data;
+  readonly fullName: Name;
+  /** Its parents not in the DAG yet (full names), some of them perhaps waiting too. */
+  readonly missing: readonly Name[];
+  /** Where it came from, as given to {@link ConsultationDag.add}: whoever sent it holds its parents. */
+  readonly from?: string;
+}
+
 /**
  * The consultation ledger's DAG as one hospital sees it: each hospital's hash chain, each block
  * referencing the newest blocks its hospital had seen of the others. A block is confirmed once more
@@ -53,23 +63,49 @@ export class ConsultationDag {
   private readonly newestOf = new Map<string, DagBlock>();
   /** The lowest equivocated height of each hospital: its blocks from there on are never confirmed. */
   private readonly taintedFrom = new Map<string, number>();
-  private readonly pending = new Map<string, Data>();
+  private readonly pending = new Map<string, WaitingBlock>();
+  /**
+   * Why each rejected block (by full name) was: a full name names one packet, so it is rejected for
+   * good, and so is any block that links to it.
+   */
+  private readonly rejected = new Map<string, string>();
   /** Blocks carrying records that some member has not referenced yet. */
   private readonly open = new Set<DagBlock>();
+  /** Both versions of every equivocated block: the evidence, which this hospital's next block references. */
+  private readonly forkVersions = new Set<DagBlock>();
   readonly equivocations: Equivocation[] = [];
+  /** Each block rejected for its links, once: a broken link, or a link to a rejected block. */
   readonly brokenLinks: Array<{ block: string; reason: string }> = [];
 
   /** @param members - every hospital of the consortium (confirmation needs more than two thirds of them). */
   constructor(readonly consortium: string, readonly members: readonly string[]) {}
 
-  /** Add a verified block; blocks whose parents are not known yet wait, and are added when they are. */
-  add(data: Data): AddResult {
-    const outcome = this.tryAdd(data);
+  /**
+   * Add a verified block; blocks whose parents are not known yet wait, and are added when they are
+   * (or rejected, when one of them is).
+   * @param from - where the block came from, kept with it while it waits (see {@link waiting}).
+   */
+  add(data: Data, from?: string): AddResult {
+    const full = fullName(data);
+    const outcome = this.settle(data, full);
     if (outcome.status === "pending") {
-      this.pending.set(fullName(data).valueHex, data);
+      this.pending.set(full.valueHex, { data, fullName: full, missing: outcome.missing, from });
     }
-    const joined = outcome.status === "accepted" || outcome.status === "equivocation";
-    return { ...outcome, released: joined ? this.retryPending() : [] };
+    const settled = outcome.status !== "pending" && outcome.status !== "duplicate";
+    return { ...outcome, released: settled ? this.retryPending() : [] };
+  }
+
+  /** {@link tryAdd}, remembering rejections: a rejected block added again, or retried, is rejected at once and not recorded twice. */
+  private settle(data: Data, full: Name): Outcome {
+    const known = this.rejected.get(full.valueHex);
+    if (known !== undefined) {
+      return { status: "rejected", reason: known };
+    }
+    const outcome = this.tryAdd(data, full);
+    if (outcome.status === "rejected") {
+      this.rejected.set(full.valueHex, outcome.reason);
+    }
+    return outcome;
   }
 
   /** The block with this full name (implicit digest included), if the DAG has it. */
@@ -77,7 +113,7 @@ export class ConsultationDag {
     return this.byName.get(full.valueHex)?.data;
   }
 
-  private tryAdd(data: Data): Outcome {
+  private tryAdd(data: Data, full: Name): Outcome {
     let p;
     try {
       p = parseName(data.name);
@@ -90,7 +126,6 @@ export class ConsultationDag {
     if (!this.members.includes(p.hospital)) {
       return { status: "rejected", reason: `${p.hospital} is not a member of ${this.consortium}` };
     }
-    const full = fullName(data);
     if (this.byName.has(full.valueHex)) {
       return { status: "duplicate" };
     }
@@ -105,17 +140,20 @@ export class ConsultationDag {
     }
     const position = `${p.hospital}/${p.height}`;
     const other = this.byPosition.get(position);
+    if (p.height === 0 && block.prev) {
+      return this.broken(full, "a height-0 block links to a previous block");
+    }
+    if (p.height > 0 && !block.prev) {
+      return this.broken(full, `block ${p.height} has no link to block ${p.height - 1}`);
+    }
+    const rejectedParent = [block.prev, ...block.refs].find((n) => n && this.rejected.has(n.valueHex));
+    if (rejectedParent) {
+      return this.broken(full, `links to ${showName(rejectedParent)}, which was rejected`);
+    }
     // Parents: the hospital's own previous block, and the blocks it references.
     const parents: DagBlock[] = [];
     const missing: Name[] = [];
-    if (p.height === 0) {
-      if (block.prev) {
-        return this.broken(full, "a height-0 block links to a previous block");
-      }
-    } else {
-      if (!block.prev) {
-        return this.broken(full, `block ${p.height} has no link to block ${p.height - 1}`);
-      }
+    if (block.prev) {
       const prev = this.byName.get(block.prev.valueHex);
       if (prev && (prev.hospital !== p.hospital || prev.height !== p.height - 1)) {
         return this.broken(full, `links to ${showName(block.prev)}, which is not ${p.hospital}'s block ${p.height - 1}`);
@@ -163,6 +201,7 @@ export class ConsultationDag {
     }
     this.reference(entry, p.hospital);
     if (other) {
+      this.forkVersions.add(other).add(entry);
       return { status: "equivocation", reason: `equivocation: ${p.hospital} signed two blocks at height ${p.height}` };
     }
     this.byPosition.set(position, entry);
@@ -195,19 +234,24 @@ export class ConsultationDag {
     }
   }
 
-  /** Add the waiting blocks whose parents are all known now; returns those accepted. */
+  /**
+   * Add the waiting blocks whose parents are all known now, and reject those one of whose parents
+   * was rejected; returns those accepted.
+   */
   private retryPending(): Data[] {
     const accepted: Data[] = [];
     for (let progress = true; progress;) {
       progress = false;
-      for (const [key, data] of this.pending) {
-        const r = this.tryAdd(data);
-        if (r.status !== "pending") {
-          this.pending.delete(key);
-          progress ||= r.status === "accepted" || r.status === "equivocation";
-          if (r.status === "accepted") {
-            accepted.push(data);
-          }
+      for (const [key, waiting] of this.pending) {
+        const r = this.settle(waiting.data, waiting.fullName);
+        if (r.status === "pending") {
+          this.pending.set(key, { ...waiting, missing: r.missing });
+          continue;
+        }
+        this.pending.delete(key);
+        progress = true;
+        if (r.status === "accepted") {
+          accepted.push(waiting.data);
         }
       }
     }
@@ -215,11 +259,25 @@ export class ConsultationDag {
   }
 
   /**
-   * Whether a block carrying records waits for `hospital`'s reference: then its registrar commits
-   * a block, even with no records of its own, so that confirmation goes on. Blocks of references
-   * only do not call for references, so when no one writes, the ledger falls quiet.
+   * The versions of equivocated blocks that `hospital` has not referenced yet: its next block
+   * references them, so that every replica fetching that block fetches them as its parents, meets
+   * the equivocation too, and counts the same votes. A replica may be the only one to meet a
+   * version (the forking hospital can answer each replica's fetch with its own version).
+   */
+  unreferencedForks(hospital: string): Name[] {
+    return [...this.forkVersions].filter((b) => !b.referencedBy.has(hospital)).map((b) => b.fullName);
+  }
+
+  /**
+   * Whether a block carrying records waits for `hospital`'s reference, or evidence of an
+   * equivocation does: then its registrar commits a block, even with no records of its own, so
+   * that confirmation goes on and the evidence spreads. Blocks of references only do not call for
+   * references, so when no one writes, the ledger falls quiet.
    */
   awaitsReferenceFrom(hospital: string): boolean {
+    if (this.unreferencedForks(hospital).length > 0) {
+      return true;
+    }
     for (const b of this.open) {
       const tainted = this.taintedFrom.get(b.hospital);
       if (tainted !== undefined && b.height >= tainted) {
@@ -232,8 +290,13 @@ export class ConsultationDag {
   }
 
   /** The blocks waiting for parents. */
-  waiting(): Data[] {
+  waiting(): WaitingBlock[] {
     return [...this.pending.values()];
+  }
+
+  /** Whether the block with this full name waits for parents. */
+  isWaiting(full: Name): boolean {
+    return this.pending.has(full.valueHex);
   }
 
   /** Blocks waiting for parents. */

@@ -30,8 +30,14 @@ export interface ConsultationReplicaOptions {
   store?: LevelStore;
   /** How soon an announced block, or a waiting block's parent, that could not be fetched is asked for again, ms. @defaultValue 2000 */
   refetchMs?: number;
-  /** Most parents fetched for one announced block before it is left waiting. @defaultValue 64 */
+  /** Most parents fetched for one announced block before it is left waiting (the rest is asked for on retries). @defaultValue 64 */
   maxParentFetches?: number;
+  /**
+   * How many times a missing parent is asked for again, every `refetchMs`, once its first fetch
+   * failed. Then the blocks waiting for it are given up on ({@link ConsultationReplica.abandoned}):
+   * a parent no one has, made up or withheld, is not asked for forever. @defaultValue 5
+   */
+  maxParentRetries?: number;
 }
 
 /**
@@ -40,9 +46,11 @@ export interface ConsultationReplicaOptions {
  * and every other hospital's blocks fetched by name, verified and added to the DAG.
  *
  * A block whose parents this replica lacks has its parents fetched by full name from the hospital
- * that referenced them (forwarding hint `/<consortium>/consultation/<hospital>/dag`): it verified
- * them, so it has them. That is how a replica meets the other version of an equivocating
- * hospital's block, which its own fetch by plain name never returns.
+ * that sent the block (forwarding hint `/<consortium>/consultation/<hospital>/dag`), first at once
+ * and then on retries: that hospital added the block to its DAG, so it holds the block's ancestors.
+ * That is how a replica meets the other version of an equivocating hospital's block, which its own
+ * fetch by plain name never returns, nor a fetch from the block's own hospital (a forking hospital
+ * shows each replica its own version).
  */
 export class ConsultationReplica implements Disposable {
   readonly dag: ConsultationDag;
@@ -55,6 +63,8 @@ export class ConsultationReplica implements Disposable {
   /** Announced blocks not fetched yet (`<hospital>/<height>`), asked for again by a timer. */
   private readonly unfetched = new Set<string>();
   private retryTimer?: ReturnType<typeof setTimeout>;
+  /** How many times each missing parent (by full name) has been asked for again. */
+  private readonly parentRetries = new Map<string, number>();
   private readonly report: (err: unknown) => void;
   readonly counters = { fetched: 0, rejected: 0, syncRejected: 0 };
 
@@ -144,16 +154,21 @@ export class ConsultationReplica implements Disposable {
     const data = await this.face.fetch(new Interest(consultationBlockName(this.opts.consortium, hospital, height), Interest.Lifetime(2000)), 4);
     if (data) {
       this.unfetched.delete(key);
-      await this.receive(data);
+      await this.receive(data, hospital);
     } else {
       this.unfetched.add(key);
     }
-    if (this.unfetched.size > 0 || this.dag.pendingCount > 0) {
+    this.scheduleRetry();
+  }
+
+  /** Set the retry timer while anything is left to ask for again: with nothing left, it stops, and a simulation's event queue can drain. */
+  private scheduleRetry(): void {
+    if (!this.stopping && (this.unfetched.size > 0 || this.parentsToRetry().length > 0)) {
       this.retryTimer ??= setTimeout(() => this.retry(), this.opts.refetchMs ?? 2000);
     }
   }
 
-  /** Ask again for announced blocks not fetched, and for the parents of blocks still waiting. */
+  /** Ask again for announced blocks not fetched, and for the missing parents of blocks still waiting. */
   private retry(): void {
     this.retryTimer = undefined;
     const todo = [...this.unfetched];
@@ -162,27 +177,78 @@ export class ConsultationReplica implements Disposable {
       const [hospital, height] = key.split("/");
       this.queue = this.queue.then(() => this.fetchBlock(hospital!, Number(height))).catch(this.report);
     }
-    const waiting = this.dag.waiting();
-    this.queue = this.queue.then(async () => {
-      for (const block of waiting) {
-        if (!this.stopping) {
-          await this.receive(block);
-        }
+    this.queue = this.queue.then(() => this.refetchParents()).catch(this.report);
+  }
+
+  /** Ask again for the missing parents of waiting blocks, by the path of the first fetch: from whoever sent the block. */
+  private async refetchParents(): Promise<void> {
+    for (const { parent, holder } of this.parentsToRetry()) {
+      if (this.stopping) {
+        return;
       }
-      if (this.dag.pendingCount > 0 && !this.stopping) {
-        this.retryTimer ??= setTimeout(() => this.retry(), this.opts.refetchMs ?? 2000);
+      if (this.dag.get(parent) || this.dag.isWaiting(parent)) {
+        continue; // came meanwhile, with a parent fetched before it
       }
-    }).catch(this.report);
+      this.parentRetries.set(parent.valueHex, (this.parentRetries.get(parent.valueHex) ?? 0) + 1);
+      const got = await this.fetchParent(parent, holder);
+      if (got) {
+        await this.receive(got, holder);
+      }
+    }
+    this.forgetSettledParents();
+    this.scheduleRetry();
   }
 
   /**
-   * Verify a block and add it. The parents it waits for are fetched from its hospital, which holds
-   * them (it referenced them), and their own missing parents from that same hospital.
+   * The missing parents to ask for again, each once, from the hospital that sent the first block
+   * waiting for it; not those waiting here themselves (their own parents are asked for instead), nor
+   * those out of retries.
    */
-  private async receive(first: Data): Promise<void> {
-    const todo = [{ data: first, from: expectName(first.name, "consultation-block").hospital }];
+  private parentsToRetry(): Array<{ parent: Name; holder: string }> {
+    const todo = new Map<string, { parent: Name; holder: string }>();
+    for (const w of this.dag.waiting()) {
+      // A block restored from the repo has no sender on record: its own hospital holds its parents, if honest.
+      const holder = w.from ?? expectName(w.data.name, "consultation-block").hospital;
+      for (const parent of w.missing) {
+        if (!todo.has(parent.valueHex) && !this.dag.isWaiting(parent) && this.retriesLeft(parent)) {
+          todo.set(parent.valueHex, { parent, holder });
+        }
+      }
+    }
+    return [...todo.values()];
+  }
+
+  private retriesLeft(parent: Name): boolean {
+    return (this.parentRetries.get(parent.valueHex) ?? 0) < (this.opts.maxParentRetries ?? 5);
+  }
+
+  /** Forget the retries of parents no block waits for any more: they came, or what waited was rejected. */
+  private forgetSettledParents(): void {
+    const missing = new Set(this.dag.waiting().flatMap((w) => w.missing.map((n) => n.valueHex)));
+    for (const key of this.parentRetries.keys()) {
+      if (!missing.has(key)) {
+        this.parentRetries.delete(key);
+      }
+    }
+  }
+
+  /**
+   * The waiting blocks given up on: a parent of theirs was asked for `maxParentRetries` times again,
+   * in vain. They are not retried (nor the blocks waiting for them); they still join if the parent
+   * comes some other way.
+   */
+  abandoned(): Data[] {
+    return this.dag.waiting().filter((w) => w.missing.some((p) => !this.dag.isWaiting(p) && !this.retriesLeft(p))).map((w) => w.data);
+  }
+
+  /**
+   * Verify a block and add it. The parents it waits for are fetched from `holder`, the hospital
+   * that sent it, and their own missing parents from that same hospital.
+   */
+  private async receive(first: Data, holder: string): Promise<void> {
+    const todo = [first];
     for (let fetches = 0; todo.length > 0;) {
-      const { data, from } = todo.pop()!;
+      const data = todo.pop()!;
       if (expectName(data.name, "consultation-block").hospital === this.opts.hospital) {
         // A block of ours we do not hold can only be another fork run with our keys (fault
         // injection): taking it would break our own chain.
@@ -193,7 +259,7 @@ export class ConsultationReplica implements Disposable {
         ++this.counters.rejected;
         continue;
       }
-      const r = this.dag.add(data);
+      const r = this.dag.add(data, holder);
       if (r.status === "accepted" || r.status === "equivocation" || r.status === "pending") {
         // Evidence and waiting blocks too, so a restart rebuilds the same DAG; by full name, so
         // that two versions of an equivocated block are both kept.
@@ -207,11 +273,11 @@ export class ConsultationReplica implements Disposable {
       }
       for (const parent of r.missing) {
         if (this.stopping || fetches++ >= (this.opts.maxParentFetches ?? 64)) {
-          return; // the rest waits for sync updates to bring it
+          return; // the rest is asked for on retries
         }
-        const got = await this.fetchParent(parent, from);
+        const got = await this.fetchParent(parent, holder);
         if (got) {
-          todo.push({ data: got, from });
+          todo.push(got);
         }
       }
     }

@@ -75,7 +75,10 @@ export class HospitalRole implements AsyncDisposable {
   }
 
   describe(): string {
-    return `${this.replica.dag.size} consultation blocks, ${this.replica.dag.confirmed().length} confirmed; ` +
+    const { dag } = this.replica;
+    const abandoned = this.replica.abandoned().length;
+    const waiting = dag.pendingCount === 0 ? "" : `, ${dag.pendingCount} waiting for parents${abandoned > 0 ? ` (${abandoned} given up)` : ""}`;
+    return `${dag.size} consultation blocks, ${dag.confirmed().length} confirmed${waiting}; ` +
       `${[...this.replicator.perPatient.values()].reduce((n, p) => n + p.blocks, 0)} ledger blocks replicated`;
   }
 
