@@ -4,7 +4,7 @@ import { Bridge } from "@ndn/l3face";
 import { Data, Interest, Name } from "@ndn/packet";
 
 import { Link } from "../network/mod.js";
-import { type NodeLayerOptions, NodeForwarder } from "../node/mod.js";
+import { NodeForwarder } from "../node/mod.js";
 import { virtualTime } from "../sim/time-driver.js";
 import { ConsumerFace } from "../streams/mod.js";
 import { medianRound, round2, secondsSince } from "./measure.js";
@@ -18,8 +18,6 @@ export interface ChainOptions {
   contentSize?: number;
   /** Each node a plain @ndn/fw forwarder, or one inside our node layer. @defaultValue "plain" */
   nodes?: "plain" | "node-layer";
-  /** The node layer's functions, with `nodes: "node-layer"`. @defaultValue all on, as in mode ndn */
-  layer?: NodeLayerOptions;
   /** Ask for every name twice, the second round after the first: the node layer answers it from its Content Store. */
   repeat?: boolean;
   /**
@@ -39,7 +37,7 @@ export interface ChainOptions {
  */
 export async function chainExchangesPerSecond(opts: ChainOptions): Promise<number> {
   using time = opts.links === "simulated" ? virtualTime(1) : undefined;
-  const layers = Array.from({ length: opts.hops + 1 }, () => (opts.nodes === "node-layer" ? new NodeForwarder(opts.layer) : undefined));
+  const layers = Array.from({ length: opts.hops + 1 }, () => (opts.nodes === "node-layer" ? new NodeForwarder() : undefined));
   const fws = layers.map((l) => l?.fw ?? Forwarder.create());
   const addFace = (i: number, face: FwFace.RxTx) => layers[i]?.addNetworkFace(face) ?? fws[i]!.addFace(face);
   const joins: Disposable[] = fws.slice(1).map((fw, i) => {
@@ -98,22 +96,18 @@ export function plainFwSimulatedExchangesPerSecond(opts: { hops: number; exchang
 
 /**
  * Exchanges through our node layer (Content Store and aggregation on, no hits) against plain
- * @ndn/fw forwarding the same exchanges, same run, and the same with no Content Store; and the
- * Content Store's hit path against a miss.
+ * @ndn/fw forwarding the same exchanges, same run; and the Content Store's hit path against a miss.
  */
 export async function benchForwarding(exchanges: number): Promise<Record<string, number | number[]>> {
   const hops = 2;
-  // Five rounds, each plain, then node layer, then node layer with no Content Store (what caching
-  // costs), and the median round's ratio (medianRound). The best of each side is kept too: there a
-  // single fast plain round weighs on the ratio.
-  const rounds: Array<{ plain: number; layer: number; withoutCs: number }> = [];
+  // Five rounds, each plain then node layer, and the median round's ratio (medianRound). The best
+  // of each side is kept too: there a single fast plain round weighs on the ratio.
+  const rounds: Array<{ plain: number; layer: number }> = [];
   for (let round = 0; round < 5; ++round) {
     const plain = await chainExchangesPerSecond({ hops, exchanges, nodes: "plain" });
-    const layer = await chainExchangesPerSecond({ hops, exchanges, nodes: "node-layer" });
-    rounds.push({ plain, layer, withoutCs: await chainExchangesPerSecond({ hops, exchanges, nodes: "node-layer", layer: { csCapacity: 0 } }) });
+    rounds.push({ plain, layer: await chainExchangesPerSecond({ hops, exchanges, nodes: "node-layer" }) });
   }
   const median = medianRound(rounds, (r) => r.layer / r.plain);
-  const withoutCs = medianRound(rounds, (r) => r.withoutCs / r.plain);
   const [plain, layer] = [Math.max(...rounds.map((r) => r.plain)), Math.max(...rounds.map((r) => r.layer))];
   // As many names as the Content Store holds (10,000 by default), or the second round misses too.
   const hits = await chainExchangesPerSecond({ hops, exchanges: Math.min(exchanges, 10_000), nodes: "node-layer", repeat: true });
@@ -122,8 +116,6 @@ export async function benchForwarding(exchanges: number): Promise<Record<string,
     nodeLayerExchangesPerSecond: Math.round(median.layer),
     forwardVsPlainFw: round2(median.layer / median.plain),
     forwardVsPlainFwRounds: rounds.map((r) => round2(r.layer / r.plain)),
-    forwardWithoutCsVsPlainFw: round2(withoutCs.withoutCs / withoutCs.plain),
-    forwardWithoutCsVsPlainFwRounds: rounds.map((r) => round2(r.withoutCs / r.plain)),
     bestPlainFwExchangesPerSecond: Math.round(plain),
     bestNodeLayerExchangesPerSecond: Math.round(layer),
     forwardVsPlainFwBestOfEach: round2(layer / plain),
