@@ -198,6 +198,15 @@ test("Content Store: least recently used goes first", () => {
   expect([cs.hits, cs.misses, cs.size]).toEqual([2, 2, 2]);
 });
 
+test("Content Store: CanBePrefix finds Data under the name at component boundaries only", () => {
+  const cs = new ContentStore(10);
+  cs.insert(new Data("/a/bc/1"), 0);
+  expect(cs.lookup(new Interest("/a/b", Interest.CanBePrefix), 0)).toBeUndefined();
+  expect(cs.lookup(new Interest("/a/bc", Interest.CanBePrefix), 0)?.name.toString()).toBe("/8=a/8=bc/8=1");
+  expect(cs.lookup(new Interest("/a", Interest.CanBePrefix), 0)?.name.toString()).toBe("/8=a/8=bc/8=1");
+  expect(cs.lookup(new Interest("/a/bc"), 0)).toBeUndefined(); // without CanBePrefix, the exact name only
+});
+
 test("Content Store: through many evictions and uses, it keeps exactly the most recently used", () => {
   const cs = new ContentStore(4);
   const model: string[] = []; // least recently used first
