@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 
 import { type Data, ImplicitDigest, type Name } from "@ndn/packet";
 
-import { encodeCompact, wireOf } from "../util/encode.js";
+import { encodeCompact } from "../util/encode.js";
 
 /**
  * A Data packet's full name: its name with the implicit SHA-256 digest of its whole TLV, computed
  * synchronously (node:crypto), for the code that needs it without awaiting (the DAG, the chain).
  */
 export function fullName(data: Data): Name {
-  return data.name.append(ImplicitDigest.create(sha256(wireOf(data))));
+  return data.name.append(ImplicitDigest.create(sha256(encodeCompact(data))));
 }
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {

@@ -4,7 +4,7 @@ import { Data, Interest } from "@ndn/packet";
 
 import type { DirectLower } from "../node/mod.js";
 import { AsyncQueue } from "../util/async-queue.js";
-import { wireOf } from "../util/encode.js";
+import { encodeCompact } from "../util/encode.js";
 import { Random } from "../util/random.js";
 
 /** What a link is made of, per direction (both directions alike). */
@@ -58,9 +58,17 @@ export function newCounters(): DirectionCounters {
 /** NDNLPv2 header of one fragment: LpPacket, Sequence, FragIndex, FragCount and Fragment TLV headers. */
 const LP_FRAGMENT_OVERHEAD = 24;
 
-/** The size of a packet on the wire, octets (its encoding is made once per packet object). */
+/** Wire sizes of packets, computed once per packet object (a Data crosses many links unchanged). */
+const wireSizes = new WeakMap<object, number>();
+
+/** The size of a packet on the wire, octets. */
 export function wireSize(l3: object): number {
-  return l3 instanceof Interest || l3 instanceof Data ? wireOf(l3).length : 0;
+  let size = wireSizes.get(l3);
+  if (size === undefined) {
+    size = l3 instanceof Interest || l3 instanceof Data ? encodeCompact(l3).length : 0;
+    wireSizes.set(l3, size);
+  }
+  return size;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { AbstractLevel } from "abstract-level";
 import { ClassicLevel } from "classic-level";
 import { MemoryLevel } from "memory-level";
 
-import { wireOf } from "../util/encode.js";
+import { encodeCompact } from "../util/encode.js";
 
 type Db = AbstractLevel<Uint8Array, Uint8Array, Uint8Array>;
 type PutOp = { type: "put"; key: Uint8Array; value: Uint8Array };
@@ -83,7 +83,7 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
   /** Insert packets in one atomic batch; resolves once the batch is written. */
   async insert(...args: S.Insert.Args<{}>): Promise<void> {
     const ops: PutOp[] = [];
-    const put = (data: Data) => ops.push({ type: "put", key: data.name.value, value: wireOf(data) });
+    const put = (data: Data) => ops.push({ type: "put", key: data.name.value, value: encodeCompact(data) });
     if (args.every((a) => a instanceof Data)) {
       for (const data of args as readonly Data[]) {
         put(data); // the common case, without an async iterator per insert
@@ -105,7 +105,7 @@ export class LevelStore implements S.ListNames, S.ListData, S.Get, S.Find, S.Ins
    * see them, `find` with CanBePrefix and `listData` do.
    */
   async insertVersions(...pkts: readonly Data[]): Promise<void> {
-    const ops = await Promise.all(pkts.map(async (data) => ({ type: "put" as const, key: (await data.computeFullName()).value, value: wireOf(data) })));
+    const ops = await Promise.all(pkts.map(async (data) => ({ type: "put" as const, key: (await data.computeFullName()).value, value: encodeCompact(data) })));
     if (ops.length > 0) {
       await this.write(ops);
     }

@@ -1,4 +1,3 @@
-import type { Data, Interest } from "@ndn/packet";
 import { type Encodable, Encoder } from "@ndn/tlv";
 
 /**
@@ -9,20 +8,4 @@ import { type Encodable, Encoder } from "@ndn/tlv";
  */
 export function encodeCompact(obj: Encodable, expected = 512): Uint8Array {
   return Encoder.encode(obj, expected);
-}
-
-const wires = new WeakMap<Data | Interest, Uint8Array>();
-
-/**
- * A packet's TLV, encoded once per packet object and shared by whoever asks: in a simulation one
- * Data object crosses many links (its size), and is hashed and stored unchanged (packets are not
- * modified once sent).
- */
-export function wireOf(pkt: Data | Interest): Uint8Array {
-  let wire = wires.get(pkt);
-  if (wire === undefined) {
-    wire = encodeCompact(pkt);
-    wires.set(pkt, wire);
-  }
-  return wire;
 }
