@@ -59,6 +59,19 @@ test("a timer that throws ends the run with its error", async () => {
   await expect(clock.advance(10)).rejects.toThrow("boom");
   expect(later).toBe(false);
   expect(clock.elapsed).toBe(5);
+  await clock.advance(10); // the clock goes on from there
+  expect(later).toBe(true);
+  expect(clock.elapsed).toBe(15);
+});
+
+test("one run at a time, and never until NaN", async () => {
+  using clock = new VirtualClock().install();
+  setTimeout(() => undefined, 5);
+  const first = clock.advance(10);
+  await expect(clock.advance(10)).rejects.toThrow("already running");
+  await first;
+  await expect(clock.run(Number.NaN)).rejects.toThrow(RangeError);
+  expect(clock.elapsed).toBe(10);
 });
 
 test("refresh moves a timer; Math.random is seeded; the real clocks come back", async () => {

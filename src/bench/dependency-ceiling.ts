@@ -1,8 +1,7 @@
-import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
+import { generateKeyPairSync, verify as cryptoVerify } from "node:crypto";
 
 import { FwPacket } from "@ndn/fw";
-import { Data, Interest, LLSign, LLVerify, type Name, Signer, SigType } from "@ndn/packet";
-import { Encoder } from "@ndn/tlv";
+import { Data, Interest, LLVerify, type Name } from "@ndn/packet";
 import { MemoryLevel } from "memory-level";
 
 import { devicePrefix, patientPrefix, readingNameIn, streamPrefix } from "../naming/mod.js";
@@ -12,7 +11,9 @@ import { virtualTime } from "../sim/time-driver.js";
 import { AppFace } from "../streams/app-face.js";
 import { ConsumerFace } from "../streams/mod.js";
 import type { Topology } from "../topology/mod.js";
+import { encodeCompact } from "../util/encode.js";
 import { Random } from "../util/random.js";
+import { publishWithDependencies } from "./dependencies-only.js";
 
 /** What the dependency ceiling measured. */
 export interface DependencyCeiling {
@@ -45,6 +46,11 @@ export async function dependencyCeiling(topology: Topology, durationMs: number, 
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const opened: Disposable[] = [];
   let stopped = false;
+  // The first error of a reading's way (a store, a signature that does not verify) ends the run with it.
+  let failure: unknown;
+  const fail = (err: unknown) => {
+    failure ??= err;
+  };
   let readingsPublished = 0;
   let readingsVerified = 0;
   const consumers = new Map<string, { face: ConsumerFace; store: MemoryLevel<Uint8Array, Uint8Array> }>();
@@ -62,13 +68,15 @@ export async function dependencyCeiling(topology: Topology, durationMs: number, 
     const hospital = home.hospital!;
     const monitored = topology.nodes.get(hospital)?.monitor ?? false;
     const store = memoryStore();
-    // Readings by name, and the PIT tokens of Interests that came before their reading.
-    const published = new Map<string, Data>();
+    // Readings not asked for yet, and the PIT tokens of Interests that came before their reading:
+    // each reading has one consumer, so each is let go once answered.
+    const unasked = new Map<string, Data>();
     const waiting = new Map<string, unknown>();
     const producer = new AppFace(net.fw(home.name), { describe: `ceiling producer ${home.name}` }, ({ l3, token }) => {
       if (l3 instanceof Interest) {
-        const data = published.get(l3.name.valueHex);
+        const data = unasked.get(l3.name.valueHex);
         if (data) {
+          unasked.delete(l3.name.valueHex);
           producer.send(FwPacket.create(data, token));
         } else {
           waiting.set(l3.name.valueHex, token);
@@ -87,22 +95,20 @@ export async function dependencyCeiling(topology: Topology, durationMs: number, 
           const periodMs = 1000 / p.rateHz;
           let seq = 0;
           const sample = async () => {
-            setTimeout(sample, periodMs);
+            setTimeout(() => void sample().catch(fail), periodMs);
             const data = new Data(readingNameIn(prefix, seq++), Reading.create(Date.now(), values).toContent(), Data.FreshnessPeriod(periodMs));
-            Signer.putSigInfo(data, SigType.Sha256WithEcdsa, keyName);
-            await data[LLSign.OP]((input) => Promise.resolve(cryptoSign("sha256", input, privateKey)));
-            await data.computeImplicitDigest();
-            await store.put(data.name.value, Encoder.encode(data, 512));
+            await publishWithDependencies(data, keyName, privateKey, store);
             ++readingsPublished;
             const key = data.name.valueHex;
-            published.set(key, data);
             const token = waiting.get(key);
-            if (token !== undefined) {
+            if (token === undefined) {
+              unasked.set(key, data);
+            } else {
               waiting.delete(key);
               producer.send(FwPacket.create(data, token));
             }
           };
-          setTimeout(sample, Random.derive(seed, `phase ${prefix.toString()}`).uniform(0, periodMs));
+          setTimeout(() => void sample().catch(fail), Random.derive(seed, `phase ${prefix.toString()}`).uniform(0, periodMs));
           if (monitored) {
             follow(consumerAt(hospital), prefix);
           }
@@ -114,7 +120,7 @@ export async function dependencyCeiling(topology: Topology, durationMs: number, 
 
   /** One Interest for the next reading of a stream always pending, as the monitor's follower keeps. */
   function follow({ face, store }: { face: ConsumerFace; store: MemoryLevel<Uint8Array, Uint8Array> }, prefix: Name, seq = 0): void {
-    void (async () => {
+    (async () => {
       const data = await face.express(new Interest(readingNameIn(prefix, seq), Interest.Lifetime(4000))).catch(() => undefined);
       if (stopped) {
         return;
@@ -127,11 +133,11 @@ export async function dependencyCeiling(topology: Topology, durationMs: number, 
           return Promise.resolve();
         });
         Reading.fromContent(data.content);
-        await store.put(data.name.value, Encoder.encode(data, 512));
+        await store.batch([{ type: "put", key: data.name.value, value: encodeCompact(data) }]);
         ++readingsVerified;
       }
       follow({ face, store }, prefix, data ? seq + 1 : seq);
-    })();
+    })().catch(fail);
   }
 
   const start = process.hrtime.bigint();
@@ -140,6 +146,9 @@ export async function dependencyCeiling(topology: Topology, durationMs: number, 
   stopped = true;
   for (const d of opened.reverse()) {
     d[Symbol.dispose]();
+  }
+  if (failure !== undefined) {
+    throw failure;
   }
   return {
     simulatedSeconds: durationMs / 1000,

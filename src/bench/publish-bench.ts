@@ -1,8 +1,8 @@
-import { createHash, sign as cryptoSign } from "node:crypto";
+import { sign as cryptoSign } from "node:crypto";
 
 import { Forwarder } from "@ndn/fw";
 import { CertNaming } from "@ndn/keychain";
-import { Data, ImplicitDigest, LLSign, type Name, Signer, SigType } from "@ndn/packet";
+import { Data, type Name } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
 import { MemoryLevel } from "memory-level";
 
@@ -10,8 +10,8 @@ import { PatientGateway } from "../gateway/mod.js";
 import { ledgerBlockName, readingNameIn } from "../naming/mod.js";
 import { LevelStore } from "../repo/mod.js";
 import { Reading } from "../sensors/mod.js";
-import { encodeCompact } from "../util/encode.js";
 import { benchIdentities, benchReading, HEART_RATE } from "./bench-identities.js";
+import { publishWithDependencies } from "./dependencies-only.js";
 import { medianRound, round2, secondsSince } from "./measure.js";
 
 /**
@@ -49,14 +49,7 @@ export async function benchPublish(readings: number): Promise<Record<string, num
   // cannot be faster than this.
   const level = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: "view", valueEncoding: "view" });
   const keyName = CertNaming.toKeyName(ids.device.cert.name);
-  const rawSigner = (input: Uint8Array) => Promise.resolve(cryptoSign("sha256", input, ids.deviceKeys.privateKey));
-  const signAndStore = async (data: Data) => {
-    Signer.putSigInfo(data, SigType.Sha256WithEcdsa, keyName);
-    await data[LLSign.OP](rawSigner);
-    const wire = encodeCompact(data);
-    await level.batch([{ type: "put", key: data.name.value, value: wire }]);
-    return data.name.append(ImplicitDigest.create(createHash("sha256").update(wire).digest()));
-  };
+  const signAndStore = (data: Data) => publishWithDependencies(data, keyName, ids.deviceKeys.privateKey, level);
   const dependenciesOnly = async (round: number) => {
     const committed: Name[] = [];
     const t = process.hrtime.bigint();

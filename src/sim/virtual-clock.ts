@@ -96,6 +96,7 @@ export class VirtualClock implements Disposable {
   private nextId = 1;
   private nextSeq = 0;
   private installed = false;
+  private running = false;
   private readonly random: Random;
 
   constructor(opts: VirtualClockOptions = {}) {
@@ -163,6 +164,21 @@ export class VirtualClock implements Disposable {
    * @param onTick - called after every `tickMs` of virtual time (for progress bars).
    */
   async run(until: number, onTick?: (now: number) => void, tickMs = 1000): Promise<void> {
+    if (Number.isNaN(until)) {
+      throw new RangeError("the clock cannot run until NaN");
+    }
+    if (this.running) {
+      throw new Error("the clock is already running: await one run before the next");
+    }
+    this.running = true;
+    try {
+      await this.fireUntil(until, onTick, tickMs);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async fireUntil(until: number, onTick: ((now: number) => void) | undefined, tickMs: number): Promise<void> {
     let nextTick = this.time + tickMs;
     const ticksUntil = (t: number) => {
       for (; onTick && nextTick <= t; nextTick += tickMs) {
