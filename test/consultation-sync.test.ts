@@ -213,30 +213,149 @@ test("a waiting block's parents are asked for again from the hospital that sent 
   expect(askedH4).toEqual([]);
 }, 60_000);
 
-test("blocks that can never join are let go: one on a rejected block is rejected at once, one waiting for a parent no one has is given up on", async () => {
+/** The times each ask began, from the times its Interests were seen: an ask's Interests follow each other within their 2 s lifetime. */
+function asksAt(times: readonly number[]): number[] {
+  return times.filter((t, i) => i === 0 || t - times[i - 1]! > 2500);
+}
+
+/** The gaps between successive times. */
+const gaps = (times: readonly number[]) => times.slice(1).map((t, i) => t - times[i]!);
+
+test("blocks that can never join are let go: one on a rejected block is rejected at once; those waiting for a parent no one has are reported abandoned, the parent asked for ever less often", async () => {
   using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
   const ids = await identities();
   using net = star(ids, ["h1", "h4"]);
-  using h1 = await startReplica(net, "h1", "h1", ids, { maxParentRetries: 3 });
-  // h4's block 0 references a block no one has; block 1 has no link to block 0 (a broken link);
-  // block 2 is built on block 1.
+  using h1 = await startReplica(net, "h1", "h1", ids, { abandonAfterAsks: 4 });
+  // h4's block 0 references a block no one has; block 1 is built on block 0, so it waits only for
+  // a waiting block; block 2 has no link to block 1 (a broken link); block 3 is built on block 2.
   const registrar = ids.registrars.get("h4")!;
   const madeUp = consultationBlockName("c", "h4", 9).append(ImplicitDigest.create(new Uint8Array(32)));
   const b0 = await signedBlock(registrar, "h4", 0, undefined, [madeUp]);
-  const b1 = await signedBlock(registrar, "h4", 1, undefined);
-  const b2 = await signedBlock(registrar, "h4", 2, fullName(b1));
-  const asked: Name[] = [];
-  using _h4 = await handMadeHospital(net, "h4", registrar, 3, (name) => {
-    asked.push(name);
-    return byName([b0, b1, b2], name);
+  const b1 = await signedBlock(registrar, "h4", 1, fullName(b0));
+  const b2 = await signedBlock(registrar, "h4", 2, undefined);
+  const b3 = await signedBlock(registrar, "h4", 3, fullName(b2));
+  const askedForMadeUp: number[] = [];
+  using _h4 = await handMadeHospital(net, "h4", registrar, 4, (name) => {
+    if (name.equals(madeUp)) {
+      askedForMadeUp.push(Date.now());
+    }
+    return byName([b0, b1, b2, b3], name);
   });
-  await clock.advance(60_000);
+  await clock.advance(15_000);
+  expect(h1.abandoned()).toEqual([]); // asked 3 times so far
+  await clock.advance(285_000);
   // Each rejected block is recorded once, however long the replica runs.
-  expect(h1.dag.brokenLinks.map((b) => b.block)).toEqual([showName(fullName(b1)), showName(fullName(b2))]);
-  // Block 0 still waits (should its parent ever come), but it is given up on: its parent was asked
-  // for at once, then 3 times more (2 Interests each), and the retry timer stopped.
-  expect(h1.dag.waiting().map((w) => w.data)).toEqual([b0]);
-  expect(h1.abandoned()).toEqual([b0]);
-  expect(asked.filter((n) => n.equals(madeUp))).toHaveLength(2 * (1 + 3));
+  expect(h1.dag.brokenLinks.map((b) => b.block)).toEqual([showName(fullName(b2)), showName(fullName(b3))]);
+  // Blocks 0 and 1 still wait (should the parent ever come), reported abandoned: block 1 too,
+  // though it waits only for block 0.
+  expect(h1.dag.waiting().map((w) => w.data)).toEqual([b0, b1]);
+  expect(h1.abandoned()).toEqual([b0, b1]);
+  // The parent was asked for at once for block 0, then for block 1 (back to back: 8 s), then
+  // again after each ask's 4 s and a wait twice the last (4, 8, 16, 32 s), up to the 60 s most:
+  // never given up.
+  const between = gaps(asksAt(askedForMadeUp));
+  expect(between.map((ms) => Math.round(ms / 1000))).toEqual([12, 12, 20, 36, 64, 64, 64]);
+  expect(h1["retryTimer"]).toBeDefined();
+}, 60_000);
+
+test("a parent whose holder is unreachable for 40 s is asked for again once it is back, and the blocks waiting for it join", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h3", "h4"]);
+  const reported: Data[] = [];
+  using h1 = await startReplica(net, "h1", "h1", ids, { onBlock: (b) => reported.push(b) });
+  // h3's block references h4's block 1, which h3 holds with block 0; h4 answers no one. When h1
+  // first asks h3 for block 0, h3's link goes down for 40 s.
+  const [r3, r4] = [ids.registrars.get("h3")!, ids.registrars.get("h4")!];
+  const c0 = await signedBlock(r4, "h4", 0, undefined);
+  const c1 = await signedBlock(r4, "h4", 1, fullName(c0));
+  const x = await signedBlock(r3, "h3", 0, undefined, [fullName(c1)]);
+  let downSince: number | undefined;
+  using _h3 = await handMadeHospital(net, "h3", r3, 1, (name) => {
+    if (downSince === undefined && name.equals(fullName(c0))) {
+      downSince = Date.now();
+      net.link("h1", "h3").setUp(false);
+      setTimeout(() => net.link("h1", "h3").setUp(true), 40_000);
+      return undefined;
+    }
+    return byName([x, c0, c1], name);
+  });
+  using _h4 = await handMadeHospital(net, "h4", r4, 0, () => undefined);
+  await clock.advance(35_000);
+  expect(downSince).toBeDefined();
+  expect(h1.dag.waiting().map((w) => w.data)).toEqual([x, c1]);
+  await clock.advance(65_000); // within the 60 s longest wait of the link's coming back
+  expect(reported).toEqual([c0, c1, x]);
+  expect(h1.dag.pendingCount).toBe(0);
+  expect(h1["retryTimer"]).toBeUndefined(); // nothing left to ask for
+}, 60_000);
+
+test("a missing parent is asked for in turn from every hospital that sent a block waiting for it: the first sender withholding it does not stall the rest", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h2", "h3", "h4"]);
+  const reported: Data[] = [];
+  // No parent fetched at once: every one is asked for on retries.
+  using h1 = await startReplica(net, "h1", "h1", ids, { maxParentFetches: 0, onBlock: (b) => reported.push(b) });
+  // h3 and h2 each send a block referencing h4's block 0; h3, first, never gives it.
+  const [r2, r3, r4] = [ids.registrars.get("h2")!, ids.registrars.get("h3")!, ids.registrars.get("h4")!];
+  const c0 = await signedBlock(r4, "h4", 0, undefined);
+  const x = await signedBlock(r3, "h3", 0, undefined, [fullName(c0)]);
+  const y = await signedBlock(r2, "h2", 0, undefined, [fullName(c0)]);
+  const askedH3: Name[] = [];
+  using _h3 = await handMadeHospital(net, "h3", r3, 1, (name) => (name.equals(x.name) ? x : void askedH3.push(name)));
+  await clock.advance(5000);
+  expect(h1.dag.waiting().map((w) => w.data)).toEqual([x]);
+  using _h2 = await handMadeHospital(net, "h2", r2, 1, (name) => byName([y, c0], name));
+  await clock.advance(30_000);
+  expect(reported).toEqual([c0, x, y]);
+  expect(askedH3.filter((n) => n.equals(fullName(c0))).length).toBeGreaterThan(0); // h3 had its turn
+}, 60_000);
+
+test("a block whose parent waits here already has that parent's missing parent fetched from its sender, not the parent again", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h2", "h3", "h4"]);
+  const reported: Data[] = [];
+  using h1 = await startReplica(net, "h1", "h1", ids, { onBlock: (b) => reported.push(b) });
+  // h3 sends a block on h4's block 1 and gives block 1, never block 0: block 1 waits here. Then
+  // h2 sends a block on h4's block 1 too, and holds both.
+  const [r2, r3, r4] = [ids.registrars.get("h2")!, ids.registrars.get("h3")!, ids.registrars.get("h4")!];
+  const c0 = await signedBlock(r4, "h4", 0, undefined);
+  const c1 = await signedBlock(r4, "h4", 1, fullName(c0));
+  const x = await signedBlock(r3, "h3", 0, undefined, [fullName(c1)]);
+  const y = await signedBlock(r2, "h2", 0, undefined, [fullName(c1)]);
+  using _h3 = await handMadeHospital(net, "h3", r3, 1, (name) => byName([x, c1], name));
+  await clock.advance(5000);
+  expect(h1.dag.waiting().map((w) => w.data)).toEqual([x, c1]);
+  const askedH2: Name[] = [];
+  using _h2 = await handMadeHospital(net, "h2", r2, 1, (name) => {
+    askedH2.push(name);
+    return byName([y, c0, c1], name);
+  });
+  await clock.advance(1000); // less than a retry's wait: fetched at once
+  expect(askedH2.map(showName)).toEqual([showName(y.name), showName(fullName(c0))]);
+  expect(reported).toEqual([c0, c1, x, y]);
+}, 60_000);
+
+test("an announced block never served is asked for ever less often, and the retry timer stops once nothing is left", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h4"]);
+  using h1 = await startReplica(net, "h1", "h1", ids);
+  // h4 announces its block 0 and serves it only after 150 s.
+  const registrar = ids.registrars.get("h4")!;
+  const b0 = await signedBlock(registrar, "h4", 0, undefined);
+  const servedFrom = Date.now() + 150_000;
+  const askedAt: number[] = [];
+  using _h4 = await handMadeHospital(net, "h4", registrar, 1, (name) => {
+    askedAt.push(Date.now());
+    return Date.now() < servedFrom ? undefined : byName([b0], name);
+  });
+  await clock.advance(150_000);
+  // Each ask is 4 Interests over 8 s; the waits after it: 2, 4, 8, 16, 32 s.
+  expect(gaps(asksAt(askedAt)).map((ms) => Math.round(ms / 1000))).toEqual([10, 12, 16, 24, 40]);
+  await clock.advance(70_000); // the next ask, within the 60 s longest wait
+  expect(h1.dag.size).toBe(1);
   expect(h1["retryTimer"]).toBeUndefined();
 }, 60_000);

@@ -1,9 +1,9 @@
 import { Data, type Name, ValidityPeriod } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test, vi } from "vitest";
 
 import {
-  type AddResult, ConsultationBlock, ConsultationChain, ConsultationDag, ConsultationRecord, RecordKind, recordToFhir, writeRecord,
+  type AddResult, ConsultationBlock, ConsultationChain, ConsultationDag, ConsultationRecord, MAX_CONTENT, MAX_EVIDENCE_REFS, RecordKind, recordToFhir, writeRecord,
 } from "../src/consultation/mod.js";
 import { fullName } from "../src/ledger/mod.js";
 import { consultationBlockName, hospitalPrefix, patientPrefix, showName, staffPrefix } from "../src/naming/mod.js";
@@ -349,5 +349,100 @@ describe("the consultation DAG", () => {
     await h1.receive(next[0]!);
     expect(h1.rejected.length).toBe(before);
     expect(h1.dag.newest("h2")!.height).toBe(2);
+  });
+
+  test("a block that joins re-reads only the blocks that waited for it, not every waiting block", async () => {
+    const [h2, h3] = [new Hospital("h2"), new Hospital("h3")];
+    const chain: Data[] = [];
+    for (let i = 0; i < 21; ++i) {
+      chain.push(...await h2.write(1));
+    }
+    const [other] = await h3.write(1) as [Data];
+    const dag = new ConsultationDag("c", HOSPITALS);
+    for (const b of chain.slice(1)) {
+      expect(dag.add(b).status).toBe("pending"); // each waits for the one before
+    }
+    const reads = vi.spyOn(ConsultationBlock, "fromContent");
+    try {
+      // An unrelated block: read once, itself; the 20 waiting blocks are not touched.
+      expect(dag.add(other)).toMatchObject({ status: "accepted", released: [] });
+      expect(reads).toHaveBeenCalledTimes(1);
+      // The first block of the chain: each waiting block is read once more, as it joins.
+      expect(dag.add(chain[0]!).released).toEqual(chain.slice(1));
+      expect(reads).toHaveBeenCalledTimes(1 + 21);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  test("the DAG remembers at most maxRejected rejected and maxWaiting waiting blocks, the oldest dropped first", async () => {
+    const dag = new ConsultationDag("c", HOSPITALS, { maxRejected: 2, maxWaiting: 2 });
+    // Four broken links (no link to the previous block): only the newest two are remembered.
+    const broken: Data[] = [];
+    for (let height = 1; height <= 4; ++height) {
+      broken.push(await h4Block(height, undefined, Date.UTC(2026, 3, 2) + height));
+      expect(dag.add(broken.at(-1)!).status).toBe("rejected");
+    }
+    expect(dag.brokenLinks.map((b) => b.block)).toEqual(broken.slice(2).map((b) => showName(fullName(b))));
+    // A block on a remembered rejection is rejected at once; one on a forgotten one waits for it.
+    expect(dag.add(await h4Block(5, fullName(broken[3]!), Date.UTC(2026, 3, 3))).status).toBe("rejected");
+    expect(dag.add(await h4Block(2, fullName(broken[0]!), Date.UTC(2026, 3, 3))).status).toBe("pending");
+    // Three blocks waiting for their parents: the oldest is dropped, out of the index too.
+    const [h1, h2, h3] = [new Hospital("h1"), new Hospital("h2"), new Hospital("h3")];
+    const [a0, a1] = [...await h1.write(1), ...await h1.write(1)] as [Data, Data];
+    const [b0, b1] = [...await h2.write(1), ...await h2.write(1)] as [Data, Data];
+    const [c0, c1] = [...await h3.write(1), ...await h3.write(1)] as [Data, Data];
+    for (const waiting of [a1, b1, c1]) {
+      expect(dag.add(waiting).status).toBe("pending");
+    }
+    expect(dag.waiting().map((w) => w.data)).toEqual([b1, c1]);
+    expect(dag.add(a0)).toMatchObject({ status: "accepted", released: [] });
+    expect(dag.add(b0)).toMatchObject({ status: "accepted", released: [b1] });
+    expect(dag.add(c0)).toMatchObject({ status: "accepted", released: [c1] });
+    expect(dag.pendingCount).toBe(0);
+  });
+
+  test("references to equivocation evidence count against a block's size: at most MAX_EVIDENCE_REFS a block, the rest in the next, none lost", async () => {
+    const hs = HOSPITALS.map((h) => new Hospital(h));
+    await run(hs, 1);
+    const h1 = hs[0]!;
+    // h4 signs 40 versions of its next block; h1 meets them all.
+    const prev = hs[3]!.dag.newest("h4")!;
+    const versions: Data[] = [];
+    for (let i = 0; i < 40; ++i) {
+      versions.push(await h4Block(prev.height + 1, prev.fullName, Date.UTC(2026, 3, 2) + i));
+      await h1.receive(versions.at(-1)!);
+    }
+    expect(h1.dag.equivocations).toHaveLength(39);
+    // Records for two blocks or more, with the evidence: each block within MAX_CONTENT.
+    const records: Data[] = [];
+    for (let i = 0; i < 5; ++i) {
+      records.push(await writeRecord(doctors.get("h1")!, "c", 100 + i, { kind: RecordKind.Note, patient: patientPrefix("h1", "p1"), text: "x".repeat(2500) }, Date.UTC(2026, 3, 3)));
+    }
+    const blocks = await h1.chain.commit(records, Date.UTC(2026, 3, 3));
+    while (h1.dag.awaitsReferenceFrom("h1")) {
+      blocks.push(...await h1.chain.commit([], Date.UTC(2026, 3, 3)));
+    }
+    const contents = blocks.map((b) => ConsultationBlock.fromContent(b.content));
+    for (const [i, b] of blocks.entries()) {
+      expect(b.content.length).toBeLessThanOrEqual(MAX_CONTENT);
+      expect(contents[i]!.refs.length).toBeLessThanOrEqual(HOSPITALS.length - 1 + MAX_EVIDENCE_REFS);
+    }
+    expect(contents.flatMap((c) => c.records)).toHaveLength(records.length);
+    const referenced = new Set(contents.flatMap((c) => c.refs.map(showName)));
+    expect(versions.every((v) => referenced.has(showName(fullName(v))))).toBe(true);
+    expect(h1.dag.unreferencedForks("h1")).toEqual([]);
+  });
+
+  test("a block of its own that would not join is refused before anything changes: the DAG and the chain's height stay as they were", async () => {
+    const dag = new ConsultationDag("c", HOSPITALS);
+    const chain = new ConsultationChain("h1", dag, ledgerIds.get("h1")!);
+    // Another run with h1's keys put its block 0 in this DAG after the chain started.
+    const [fork] = await new Hospital("h1").write(1) as [Data];
+    expect(dag.add(fork).status).toBe("accepted");
+    await expect(chain.commit([], Date.UTC(2026, 3, 2))).rejects.toThrow(/own block 0 .*accepted/);
+    expect(dag.size).toBe(1);
+    expect(dag.equivocations).toEqual([]);
+    expect(chain["height"]).toBe(0);
   });
 });

@@ -1,13 +1,19 @@
 import { Data, type Name } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
 
+import { TT } from "../an.js";
 import { consultationBlockName } from "../naming/mod.js";
 import type { Identity } from "../trust/mod.js";
 import { ConsultationBlock } from "./block.js";
 import type { ConsultationDag } from "./dag.js";
 
-/** Largest block content we make: blocks stay below NFD's 8800-octet packet limit. */
-const MAX_CONTENT = 7000;
+/** Largest block content we make, references included: blocks stay below NFD's 8800-octet packet limit. */
+export const MAX_CONTENT = 7000;
+/**
+ * Most references to equivocation evidence in one block, so that they leave room for records;
+ * the rest go in the hospital's next blocks (the DAG keeps them unreferenced till then).
+ */
+export const MAX_EVIDENCE_REFS = 16;
 
 /**
  * One hospital's side of the consultation ledger: commits records in blocks on its own hash chain,
@@ -36,42 +42,60 @@ export class ConsultationChain {
     const out: Data[] = [];
     const rest = records.map((r) => Encoder.encode(r));
     do {
+      const block = this.nextBlock(time);
+      // The outer TLV's length may take 2 octets more once records are in.
+      let room = MAX_CONTENT - block.toContent().length - 2;
       const take: Uint8Array[] = [];
-      let size = 0;
-      while (rest.length > 0 && (take.length === 0 || size + rest[0]!.length < MAX_CONTENT)) {
-        size += rest[0]!.length;
+      while (rest.length > 0) {
+        const size = recordSize(rest[0]!);
+        if (take.length > 0 && size > room) {
+          break; // for the next block (a block's first record goes even when too big for any block)
+        }
+        room -= size;
         take.push(rest.shift()!);
       }
-      out.push(await this.commitBlock(take, time));
+      block.recordWires = take;
+      out.push(await this.commitBlock(block));
     } while (rest.length > 0);
     return out;
   }
 
-  private async commitBlock(recordWires: Uint8Array[], time: number): Promise<Data> {
+  /** The next block of the chain, with its links and no records yet. */
+  private nextBlock(time: number): ConsultationBlock {
     const block = new ConsultationBlock();
     block.height = this.height;
     block.prev = this.height === 0 ? undefined : this.dag.newest(this.hospital)?.fullName;
     block.refs = this.references();
     block.time = Math.round(time);
-    block.recordWires = recordWires;
+    return block;
+  }
+
+  /** Sign a block and add it to the DAG, checked first: a block that would not join leaves the DAG and the chain as they were. */
+  private async commitBlock(block: ConsultationBlock): Promise<Data> {
     const data = new Data(consultationBlockName(this.dag.consortium, this.hospital, this.height), block.toContent(), Data.FreshnessPeriod(60_000));
     await this.signer.signer.sign(data);
-    const r = this.dag.add(data);
-    if (r.status !== "accepted") {
-      throw new Error(`own block ${this.height} not accepted: ${JSON.stringify(r)}`);
+    const { waitedOn, ...outcome } = this.dag.preview(data);
+    if (outcome.status !== "accepted") {
+      throw new Error(`own block ${this.height} would not be accepted: ${JSON.stringify(outcome)}`);
     }
-    if (r.released.length > 0) {
-      throw new Error(`own block ${this.height} released ${r.released.length} blocks that waited for it, yet no one can reference a block before it is committed`);
+    if (waitedOn) {
+      throw new Error(`own block ${this.height} would release blocks that waited for it, yet no one can reference a block before it is committed`);
     }
+    this.dag.add(data);
     ++this.height;
     return data;
   }
 
-  /** The newest block of every other hospital, and the equivocation evidence not referenced yet. */
+  /** The newest block of every other hospital, and equivocation evidence not referenced yet (at most {@link MAX_EVIDENCE_REFS}). */
   private references(): Name[] {
     const newest = this.dag.members.filter((h) => h !== this.hospital)
       .map((h) => this.dag.newest(h)?.fullName).filter((n) => n !== undefined);
     const evidence = this.dag.unreferencedForks(this.hospital).filter((n) => !newest.some((x) => x.equals(n)));
-    return [...newest, ...evidence];
+    return [...newest, ...evidence.slice(0, MAX_EVIDENCE_REFS)];
   }
+}
+
+/** Octets a record takes in a block's content: its RecordData TLV. */
+function recordSize(wire: Uint8Array): number {
+  return Encoder.encode([TT.ConsultationRecordData, wire]).length;
 }

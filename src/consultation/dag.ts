@@ -3,6 +3,7 @@ import { type Data, type Name } from "@ndn/packet";
 import { fullName } from "../ledger/digest.js";
 import { NameError, parseName, showName } from "../naming/mod.js";
 import { ConsultationBlock } from "./block.js";
+import { BoundedMap } from "./bounded-map.js";
 
 /** A block in the DAG. */
 export interface DagBlock {
@@ -43,9 +44,44 @@ export interface WaitingBlock {
   readonly fullName: Name;
   /** Its parents not in the DAG yet (full names), some of them perhaps waiting too. */
   readonly missing: readonly Name[];
-  /** Where it came from, as given to {@link ConsultationDag.add}: whoever sent it holds its parents. */
-  readonly from?: string;
+  /** Everyone it came from, as given to {@link ConsultationDag.add}: whoever sent it holds its parents. */
+  readonly senders: ReadonlySet<string>;
 }
+
+/** How much a DAG remembers of blocks that have not joined it: a faulty peer can send any number. */
+export interface DagLimits {
+  /** Rejected blocks remembered (and reported in `brokenLinks`); past it, the oldest are forgotten. @defaultValue 10000 */
+  maxRejected?: number;
+  /**
+   * Blocks waiting for parents; past it, the oldest waiting is dropped (the blocks waiting on it
+   * then wait for it as a missing parent, to be fetched again). @defaultValue 1000
+   */
+  maxWaiting?: number;
+}
+
+interface Waiter {
+  readonly data: Data;
+  readonly fullName: Name;
+  missing: Name[];
+  readonly senders: Set<string>;
+}
+
+/** Why a block was rejected; `brokenLink` when it was for its links. */
+interface Rejection {
+  reason: string;
+  brokenLink?: { block: string; reason: string };
+}
+
+/**
+ * What a block would become, worked out before anything changes: `joins` carries its entry, and
+ * the version of its position it equivocates with, if any; `broken`, a broken link.
+ */
+type Verdict =
+  | { status: "duplicate" }
+  | { status: "pending"; missing: Name[] }
+  | { status: "rejected"; reason: string }
+  | { status: "broken"; link: string }
+  | { status: "joins"; entry: DagBlock; other?: DagBlock };
 
 /**
  * The consultation ledger's DAG as one hospital sees it: each hospital's hash chain, each block
@@ -63,22 +99,29 @@ export class ConsultationDag {
   private readonly newestOf = new Map<string, DagBlock>();
   /** The lowest equivocated height of each hospital: its blocks from there on are never confirmed. */
   private readonly taintedFrom = new Map<string, number>();
-  private readonly pending = new Map<string, WaitingBlock>();
+  /** Waiting blocks by full name, oldest first. */
+  private readonly pending: BoundedMap<string, Waiter>;
+  /** The waiting blocks (full names) that wait for each missing parent: what a settled block releases. */
+  private readonly waitersOf = new Map<string, { parent: Name; waiters: Set<string> }>();
   /**
    * Why each rejected block (by full name) was: a full name names one packet, so it is rejected for
-   * good, and so is any block that links to it.
+   * good, and so is any block that links to it (while remembered).
    */
-  private readonly rejected = new Map<string, string>();
+  private readonly rejected: BoundedMap<string, Rejection>;
   /** Blocks carrying records that some member has not referenced yet. */
   private readonly open = new Set<DagBlock>();
   /** Both versions of every equivocated block: the evidence, which this hospital's next block references. */
   private readonly forkVersions = new Set<DagBlock>();
   readonly equivocations: Equivocation[] = [];
-  /** Each block rejected for its links, once: a broken link, or a link to a rejected block. */
-  readonly brokenLinks: Array<{ block: string; reason: string }> = [];
 
-  /** @param members - every hospital of the consortium (confirmation needs more than two thirds of them). */
-  constructor(readonly consortium: string, readonly members: readonly string[]) {}
+  /**
+   * @param members - every hospital of the consortium (confirmation needs more than two thirds of them).
+   * @param limits - how many rejected and waiting blocks are remembered.
+   */
+  constructor(readonly consortium: string, readonly members: readonly string[], limits: DagLimits = {}) {
+    this.rejected = new BoundedMap(limits.maxRejected ?? 10_000);
+    this.pending = new BoundedMap(limits.maxWaiting ?? 1000, (key, dropped) => this.unindex(key, dropped));
+  }
 
   /**
    * Add a verified block; blocks whose parents are not known yet wait, and are added when they are
@@ -87,25 +130,53 @@ export class ConsultationDag {
    */
   add(data: Data, from?: string): AddResult {
     const full = fullName(data);
+    const waiting = this.pending.get(full.valueHex);
+    if (waiting) {
+      // Sent again, perhaps by someone else, who holds its parents too.
+      if (from !== undefined) {
+        waiting.senders.add(from);
+      }
+      return { status: "pending", missing: [...waiting.missing], released: [] };
+    }
     const outcome = this.settle(data, full);
     if (outcome.status === "pending") {
-      this.pending.set(full.valueHex, { data, fullName: full, missing: outcome.missing, from });
+      this.wait({ data, fullName: full, missing: outcome.missing, senders: new Set(from === undefined ? [] : [from]) });
     }
     const settled = outcome.status !== "pending" && outcome.status !== "duplicate";
-    return { ...outcome, released: settled ? this.retryPending() : [] };
+    return { ...outcome, released: settled ? this.releaseWaitersOf(full) : [] };
   }
 
-  /** {@link tryAdd}, remembering rejections: a rejected block added again, or retried, is rejected at once and not recorded twice. */
+  /**
+   * What {@link add} would make of a block, changing nothing; `waitedOn`: whether waiting blocks
+   * would be released by it. For a block of one's own, checked before anything is stored.
+   */
+  preview(data: Data): Outcome & { waitedOn: boolean } {
+    const full = fullName(data);
+    return { ...outcomeOf(this.judge(data, full)), waitedOn: this.waitersOf.has(full.valueHex) };
+  }
+
+  /** Add a block, or reject it, or say what it waits for; rejections are remembered, each recorded once. */
   private settle(data: Data, full: Name): Outcome {
-    const known = this.rejected.get(full.valueHex);
-    if (known !== undefined) {
-      return { status: "rejected", reason: known };
-    }
-    const outcome = this.tryAdd(data, full);
-    if (outcome.status === "rejected") {
-      this.rejected.set(full.valueHex, outcome.reason);
+    const verdict = this.judge(data, full);
+    const outcome = outcomeOf(verdict);
+    if (verdict.status === "joins") {
+      this.join(verdict.entry, verdict.other);
+    } else if (outcome.status === "rejected" && !this.rejected.has(full.valueHex)) {
+      const brokenLink = verdict.status === "broken" ? { block: showName(full), reason: verdict.link } : undefined;
+      this.rejected.set(full.valueHex, { reason: outcome.reason, brokenLink });
     }
     return outcome;
+  }
+
+  /** {@link assess}, or the remembered rejection: a rejected block added again is rejected at once. */
+  private judge(data: Data, full: Name): Verdict {
+    const known = this.rejected.get(full.valueHex);
+    return known ? { status: "rejected", reason: known.reason } : this.assess(data, full);
+  }
+
+  /** Each remembered block rejected for its links, once, oldest first: a broken link, or a link to a rejected block. */
+  get brokenLinks(): Array<{ block: string; reason: string }> {
+    return [...this.rejected.values()].flatMap((r) => (r.brokenLink ? [r.brokenLink] : []));
   }
 
   /** The block with this full name (implicit digest included), if the DAG has it. */
@@ -113,7 +184,8 @@ export class ConsultationDag {
     return this.byName.get(full.valueHex)?.data;
   }
 
-  private tryAdd(data: Data, full: Name): Outcome {
+  /** What a block would become (see {@link Verdict}), changing nothing. */
+  private assess(data: Data, full: Name): Verdict {
     let p;
     try {
       p = parseName(data.name);
@@ -138,17 +210,15 @@ export class ConsultationDag {
     if (block.height !== p.height) {
       return { status: "rejected", reason: `named height ${p.height} but says ${block.height}` };
     }
-    const position = `${p.hospital}/${p.height}`;
-    const other = this.byPosition.get(position);
     if (p.height === 0 && block.prev) {
-      return this.broken(full, "a height-0 block links to a previous block");
+      return { status: "broken", link: "a height-0 block links to a previous block" };
     }
     if (p.height > 0 && !block.prev) {
-      return this.broken(full, `block ${p.height} has no link to block ${p.height - 1}`);
+      return { status: "broken", link: `block ${p.height} has no link to block ${p.height - 1}` };
     }
     const rejectedParent = [block.prev, ...block.refs].find((n) => n && this.rejected.has(n.valueHex));
     if (rejectedParent) {
-      return this.broken(full, `links to ${showName(rejectedParent)}, which was rejected`);
+      return { status: "broken", link: `links to ${showName(rejectedParent)}, which was rejected` };
     }
     // Parents: the hospital's own previous block, and the blocks it references.
     const parents: DagBlock[] = [];
@@ -156,7 +226,7 @@ export class ConsultationDag {
     if (block.prev) {
       const prev = this.byName.get(block.prev.valueHex);
       if (prev && (prev.hospital !== p.hospital || prev.height !== p.height - 1)) {
-        return this.broken(full, `links to ${showName(block.prev)}, which is not ${p.hospital}'s block ${p.height - 1}`);
+        return { status: "broken", link: `links to ${showName(block.prev)}, which is not ${p.hospital}'s block ${p.height - 1}` };
       }
       // An unknown Prev is a missing parent, even when another block of that height is known:
       // then the hospital forked its chain, and the other version, fetched from whoever sent
@@ -181,36 +251,35 @@ export class ConsultationDag {
     if (missing.length > 0) {
       return { status: "pending", missing };
     }
-    if (other) {
-      // Equivocation: keep the second version too, so that blocks referencing either can join,
-      // and never confirm this hospital's chain from here on.
-      this.equivocations.push({ hospital: p.hospital, height: p.height, blocks: [showName(other.fullName), showName(full)] });
-      this.taintedFrom.set(p.hospital, Math.min(this.taintedFrom.get(p.hospital) ?? Infinity, p.height));
-    }
     const entry: DagBlock = {
       data, block, fullName: full, hospital: p.hospital, height: p.height,
       depth: 1 + Math.max(0, ...parents.map((x) => x.depth)),
       referencedBy: new Set(),
     };
-    this.byName.set(full.valueHex, entry);
-    if (block.recordWires.length > 0) {
-      this.open.add(entry);
-    }
-    if (entry.height > (this.newestOf.get(p.hospital)?.height ?? -1)) {
-      this.newestOf.set(p.hospital, entry);
-    }
-    this.reference(entry, p.hospital);
-    if (other) {
-      this.forkVersions.add(other).add(entry);
-      return { status: "equivocation", reason: `equivocation: ${p.hospital} signed two blocks at height ${p.height}` };
-    }
-    this.byPosition.set(position, entry);
-    return { status: "accepted" };
+    return { status: "joins", entry, other: this.byPosition.get(`${p.hospital}/${p.height}`) };
   }
 
-  private broken(full: Name, reason: string): Outcome {
-    this.brokenLinks.push({ block: showName(full), reason });
-    return { status: "rejected", reason: `broken link: ${reason}` };
+  /** Put a block assessed to join in the DAG; `other`: the version of its position it equivocates with. */
+  private join(entry: DagBlock, other: DagBlock | undefined): void {
+    if (other) {
+      // Equivocation: keep the second version too, so that blocks referencing either can join,
+      // and never confirm this hospital's chain from here on.
+      this.equivocations.push({ hospital: entry.hospital, height: entry.height, blocks: [showName(other.fullName), showName(entry.fullName)] });
+      this.taintedFrom.set(entry.hospital, Math.min(this.taintedFrom.get(entry.hospital) ?? Infinity, entry.height));
+    }
+    this.byName.set(entry.fullName.valueHex, entry);
+    if (entry.block.recordWires.length > 0) {
+      this.open.add(entry);
+    }
+    if (entry.height > (this.newestOf.get(entry.hospital)?.height ?? -1)) {
+      this.newestOf.set(entry.hospital, entry);
+    }
+    this.reference(entry, entry.hospital);
+    if (other) {
+      this.forkVersions.add(other).add(entry);
+    } else {
+      this.byPosition.set(`${entry.hospital}/${entry.height}`, entry);
+    }
   }
 
   /** Mark `hospital` as referencing a block and, transitively, its ancestors. */
@@ -234,24 +303,59 @@ export class ConsultationDag {
     }
   }
 
+  /** Keep a block waiting, indexed by each parent it misses (the oldest waiting may be dropped for it). */
+  private wait(w: Waiter): void {
+    for (const parent of w.missing) {
+      let entry = this.waitersOf.get(parent.valueHex);
+      if (!entry) {
+        this.waitersOf.set(parent.valueHex, entry = { parent, waiters: new Set() });
+      }
+      entry.waiters.add(w.fullName.valueHex);
+    }
+    this.pending.set(w.fullName.valueHex, w);
+  }
+
+  /** Take a block out of the index of the parents it misses (it joined, was rejected or was dropped). */
+  private unindex(key: string, w: Waiter): void {
+    for (const parent of w.missing) {
+      const entry = this.waitersOf.get(parent.valueHex);
+      if (entry?.waiters.delete(key) && entry.waiters.size === 0) {
+        this.waitersOf.delete(parent.valueHex);
+      }
+    }
+  }
+
   /**
-   * Add the waiting blocks whose parents are all known now, and reject those one of whose parents
-   * was rejected; returns those accepted.
+   * Settle the blocks that waited for a block just settled (joined, or rejected), and theirs in
+   * turn: only those, through the index. Returns those accepted, in the order they joined.
    */
-  private retryPending(): Data[] {
+  private releaseWaitersOf(settled: Name): Data[] {
     const accepted: Data[] = [];
-    for (let progress = true; progress;) {
-      progress = false;
-      for (const [key, waiting] of this.pending) {
-        const r = this.settle(waiting.data, waiting.fullName);
-        if (r.status === "pending") {
-          this.pending.set(key, { ...waiting, missing: r.missing });
-          continue;
+    const done = [settled.valueHex];
+    for (let i = 0; i < done.length; ++i) {
+      const parent = done[i]!;
+      const joined = this.byName.has(parent);
+      const entry = this.waitersOf.get(parent);
+      this.waitersOf.delete(parent);
+      for (const key of entry?.waiters ?? []) {
+        const w = this.pending.get(key)!;
+        if (joined) {
+          w.missing = w.missing.filter((n) => n.valueHex !== parent);
+          if (w.missing.length > 0) {
+            continue; // still waits for others
+          }
         }
         this.pending.delete(key);
-        progress = true;
+        this.unindex(key, w);
+        const r = this.settle(w.data, w.fullName);
+        if (r.status === "pending") {
+          // Only when the rejection it links to was forgotten meanwhile (past maxRejected): it waits again.
+          this.wait({ ...w, missing: r.missing });
+          continue;
+        }
+        done.push(key);
         if (r.status === "accepted") {
-          accepted.push(waiting.data);
+          accepted.push(w.data);
         }
       }
     }
@@ -289,7 +393,7 @@ export class ConsultationDag {
     return false;
   }
 
-  /** The blocks waiting for parents. */
+  /** The blocks waiting for parents, oldest first. */
   waiting(): WaitingBlock[] {
     return [...this.pending.values()];
   }
@@ -297,6 +401,54 @@ export class ConsultationDag {
   /** Whether the block with this full name waits for parents. */
   isWaiting(full: Name): boolean {
     return this.pending.has(full.valueHex);
+  }
+
+  /** The parents waited for that are neither in the DAG nor waiting themselves: what is left to fetch. */
+  missingRoots(): Name[] {
+    return [...this.waitersOf].filter(([key]) => !this.pending.has(key)).map(([, { parent }]) => parent);
+  }
+
+  /** Whether a block is one of the {@link missingRoots}. */
+  isMissingRoot(full: Name): boolean {
+    return this.waitersOf.has(full.valueHex) && !this.pending.has(full.valueHex);
+  }
+
+  /**
+   * The missing roots under some blocks (full names), each once: a block neither in the DAG nor
+   * waiting is one; under a waiting block, the missing roots under the parents it waits for.
+   */
+  missingRootsOf(blocks: readonly Name[]): Name[] {
+    const roots: Name[] = [];
+    const seen = new Set<string>();
+    for (const stack = [...blocks]; stack.length > 0;) {
+      const name = stack.pop()!;
+      if (seen.has(name.valueHex) || this.byName.has(name.valueHex)) {
+        continue;
+      }
+      seen.add(name.valueHex);
+      const w = this.pending.get(name.valueHex);
+      if (w) {
+        stack.push(...w.missing);
+      } else {
+        roots.push(name);
+      }
+    }
+    return roots;
+  }
+
+  /** The waiting blocks that wait for a block, directly or through other waiting blocks, nearest first. */
+  dependents(full: Name): WaitingBlock[] {
+    const found = new Map<string, Waiter>();
+    const queue = [full.valueHex];
+    for (let i = 0; i < queue.length; ++i) {
+      for (const key of this.waitersOf.get(queue[i]!)?.waiters ?? []) {
+        if (!found.has(key)) {
+          found.set(key, this.pending.get(key)!);
+          queue.push(key);
+        }
+      }
+    }
+    return [...found.values()];
   }
 
   /** Blocks waiting for parents. */
@@ -342,6 +494,18 @@ export class ConsultationDag {
    */
   confirmed(): DagBlock[] {
     return [...this.byName.values()].filter((b) => this.isConfirmed(b)).sort(compareBlocks);
+  }
+}
+
+/** The outcome a verdict makes, once acted on. */
+function outcomeOf(v: Verdict): Outcome {
+  switch (v.status) {
+    case "broken":
+      return { status: "rejected", reason: `broken link: ${v.link}` };
+    case "joins":
+      return v.other ? { status: "equivocation", reason: `equivocation: ${v.entry.hospital} signed two blocks at height ${v.entry.height}` } : { status: "accepted" };
+    default:
+      return v;
   }
 }
 

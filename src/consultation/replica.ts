@@ -11,6 +11,7 @@ import { type Identity, isTrusted, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { ConsultationChain } from "./chain.js";
 import { ConsultationDag } from "./dag.js";
+import { RetrySchedule } from "./retry-schedule.js";
 
 export interface ConsultationReplicaOptions {
   fw: Forwarder;
@@ -28,16 +29,21 @@ export interface ConsultationReplicaOptions {
   onBlock?: (block: Data) => void;
   /** A repo: every block that joins is stored, and a restart resumes from what it holds. */
   store?: LevelStore;
-  /** How soon an announced block, or a waiting block's parent, that could not be fetched is asked for again, ms. @defaultValue 2000 */
+  /**
+   * How soon an announced block, or a waiting block's parent, that could not be fetched is asked
+   * for again, ms; each further ask in vain doubles the wait, up to `maxRefetchMs`. @defaultValue 2000
+   */
   refetchMs?: number;
+  /** Longest wait between two asks for one thing not had, ms: a peer back from an outage is asked again within it. @defaultValue 60000 */
+  maxRefetchMs?: number;
   /** Most parents fetched for one announced block before it is left waiting (the rest is asked for on retries). @defaultValue 64 */
   maxParentFetches?: number;
   /**
-   * How many times a missing parent is asked for again, every `refetchMs`, once its first fetch
-   * failed. Then the blocks waiting for it are given up on ({@link ConsultationReplica.abandoned}):
-   * a parent no one has, made up or withheld, is not asked for forever. @defaultValue 5
+   * After this many asks in vain for a missing parent, the blocks waiting for it (directly or
+   * through other waiting blocks) are reported as abandoned ({@link ConsultationReplica.abandoned});
+   * the parent is still asked for, ever less often. @defaultValue 6 (the first ask and 5 retries)
    */
-  maxParentRetries?: number;
+  abandonAfterAsks?: number;
 }
 
 /**
@@ -47,10 +53,10 @@ export interface ConsultationReplicaOptions {
  *
  * A block whose parents this replica lacks has its parents fetched by full name from the hospital
  * that sent the block (forwarding hint `/<consortium>/consultation/<hospital>/dag`), first at once
- * and then on retries: that hospital added the block to its DAG, so it holds the block's ancestors.
- * That is how a replica meets the other version of an equivocating hospital's block, which its own
- * fetch by plain name never returns, nor a fetch from the block's own hospital (a forking hospital
- * shows each replica its own version).
+ * and then on retries, in turn from every hospital that sent a block waiting for them: each added
+ * its block to its DAG, so it holds the block's ancestors. That is how a replica meets the other
+ * version of an equivocating hospital's block, which its own fetch by plain name never returns,
+ * nor a fetch from the block's own hospital (a forking hospital shows each replica its own version).
  */
 export class ConsultationReplica implements Disposable {
   readonly dag: ConsultationDag;
@@ -60,17 +66,22 @@ export class ConsultationReplica implements Disposable {
   private readonly face: ConsumerFace;
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
-  /** Announced blocks not fetched yet (`<hospital>/<height>`), asked for again by a timer. */
-  private readonly unfetched = new Set<string>();
+  /** Announced blocks not fetched yet (by `<hospital>/<height>`), asked for again by a timer. */
+  private readonly unfetched: RetrySchedule<{ hospital: string; height: number }>;
+  /** The missing roots of waiting blocks (by full name), asked for again by the same timer. */
+  private readonly missingParents: RetrySchedule<Name>;
   private retryTimer?: ReturnType<typeof setTimeout>;
-  /** How many times each missing parent (by full name) has been asked for again. */
-  private readonly parentRetries = new Map<string, number>();
+  /** When the retry timer fires. */
+  private retryAt = Infinity;
   private readonly report: (err: unknown) => void;
   readonly counters = { fetched: 0, rejected: 0, syncRejected: 0 };
 
   private constructor(private readonly opts: ConsultationReplicaOptions, private readonly svs: SvSync, private readonly own: SyncNode,
       dag: ConsultationDag) {
     this.dag = dag;
+    const [base, max] = [opts.refetchMs ?? 2000, opts.maxRefetchMs ?? 60_000];
+    this.unfetched = new RetrySchedule(base, max);
+    this.missingParents = new RetrySchedule(base, max);
     this.chain = new ConsultationChain(opts.hospital, this.dag, opts.registrar);
     this.producer = new StreamProducer({
       fw: opts.fw, prefix: consultationPrefix(opts.consortium, opts.hospital), fallback: opts.store && ((i) => opts.store!.find(i)),
@@ -89,12 +100,16 @@ export class ConsultationReplica implements Disposable {
       this.queue = this.queue.then(() => this.fetch(update)).catch(report);
     });
     svs.addEventListener("rxerror", () => void ++this.counters.syncRejected);
+    this.scheduleRetry(); // for the parents of blocks restored waiting
   }
 
   static async create(opts: ConsultationReplicaOptions): Promise<ConsultationReplica> {
     const dag = new ConsultationDag(opts.consortium, opts.members);
     for await (const block of opts.store?.listData(consultationPrefix(opts.consortium)) ?? []) {
-      dag.add(block); // stored after verification; a block whose parents come later waits for them
+      // Stored after verification; a block whose parents come later waits for them. Its sender is
+      // not on record: its own hospital holds its parents, if honest. So every waiting block has a sender.
+      const p = parseName(block.name);
+      dag.add(block, p.kind === "consultation-block" ? p.hospital : undefined);
     }
     const members = new Set(opts.members);
     const syncVerifier: Verifier = {
@@ -140,11 +155,12 @@ export class ConsultationReplica implements Disposable {
     for (const seq of update.seqNums()) {
       await this.fetchBlock(hospital, seq - 1);
     }
+    this.scheduleRetry();
   }
 
   /**
-   * Fetch one announced block. One that cannot be had now is asked for again later: sync announces
-   * each height once, and a quiet ledger announces nothing new.
+   * Fetch one announced block. One that cannot be had now is asked for again later, ever less
+   * often: sync announces each height once, and a quiet ledger announces nothing new.
    */
   private async fetchBlock(hospital: string, height: number): Promise<void> {
     if (this.stopping) {
@@ -153,97 +169,96 @@ export class ConsultationReplica implements Disposable {
     const key = `${hospital}/${height}`;
     const data = await this.face.fetch(new Interest(consultationBlockName(this.opts.consortium, hospital, height), Interest.Lifetime(2000)), 4);
     if (data) {
-      this.unfetched.delete(key);
+      this.unfetched.forget(key);
       await this.receive(data, hospital);
     } else {
-      this.unfetched.add(key);
+      this.unfetched.asked(key, { hospital, height }, Date.now());
     }
-    this.scheduleRetry();
   }
 
-  /** Set the retry timer while anything is left to ask for again: with nothing left, it stops, and a simulation's event queue can drain. */
+  /**
+   * Set the retry timer for the next thing due, while anything is left to ask for again: with
+   * nothing left, it stops, and a simulation's event queue can drain.
+   */
   private scheduleRetry(): void {
-    if (!this.stopping && (this.unfetched.size > 0 || this.parentsToRetry().length > 0)) {
-      this.retryTimer ??= setTimeout(() => this.retry(), this.opts.refetchMs ?? 2000);
+    if (this.stopping) {
+      return;
     }
-  }
-
-  /** Ask again for announced blocks not fetched, and for the missing parents of blocks still waiting. */
-  private retry(): void {
+    this.trackMissingParents();
+    const at = Math.min(this.unfetched.nextDue(), this.missingParents.nextDue());
+    if (at === this.retryAt) {
+      return;
+    }
+    clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    const todo = [...this.unfetched];
-    this.unfetched.clear();
-    for (const key of todo) {
-      const [hospital, height] = key.split("/");
-      this.queue = this.queue.then(() => this.fetchBlock(hospital!, Number(height))).catch(this.report);
+    this.retryAt = at;
+    if (at < Infinity) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.retryAt = Infinity;
+        this.queue = this.queue.then(() => this.retryDue()).catch(this.report);
+      }, Math.max(0, at - Date.now()));
     }
-    this.queue = this.queue.then(() => this.refetchParents()).catch(this.report);
   }
 
-  /** Ask again for the missing parents of waiting blocks, by the path of the first fetch: from whoever sent the block. */
-  private async refetchParents(): Promise<void> {
-    for (const { parent, holder } of this.parentsToRetry()) {
+  /**
+   * Schedule every parent still missing under the waiting blocks, however it came to be missing
+   * (its fetch failed, too many were needed at once, a block restored waiting, a waiting block
+   * dropped), and forget those no block waits for any more: they came, or what waited was let go.
+   */
+  private trackMissingParents(): void {
+    const roots = this.dag.missingRoots();
+    this.missingParents.retain(new Set(roots.map((r) => r.valueHex)));
+    for (const root of roots) {
+      this.missingParents.track(root.valueHex, root, Date.now());
+    }
+  }
+
+  /** Ask again for what is due: announced blocks not fetched, and the missing parents of waiting blocks. */
+  private async retryDue(): Promise<void> {
+    const now = Date.now();
+    for (const { hospital, height } of this.unfetched.due(now)) {
+      await this.fetchBlock(hospital, height);
+    }
+    for (const parent of this.missingParents.due(now)) {
       if (this.stopping) {
         return;
       }
-      if (this.dag.get(parent) || this.dag.isWaiting(parent)) {
-        continue; // came meanwhile, with a parent fetched before it
-      }
-      this.parentRetries.set(parent.valueHex, (this.parentRetries.get(parent.valueHex) ?? 0) + 1);
-      const got = await this.fetchParent(parent, holder);
-      if (got) {
-        await this.receive(got, holder);
+      if (this.dag.isMissingRoot(parent)) { // else it came meanwhile, or nothing waits for it now
+        await this.refetchParent(parent);
       }
     }
-    this.forgetSettledParents();
     this.scheduleRetry();
   }
 
   /**
-   * The missing parents to ask for again, each once, from the hospital that sent the first block
-   * waiting for it; not those waiting here themselves (their own parents are asked for instead), nor
-   * those out of retries.
+   * Ask again for a missing parent, from each hospital that sent a block waiting for it in turn: a
+   * faulty one that withholds it gets only its turn.
    */
-  private parentsToRetry(): Array<{ parent: Name; holder: string }> {
-    const todo = new Map<string, { parent: Name; holder: string }>();
-    for (const w of this.dag.waiting()) {
-      // A block restored from the repo has no sender on record: its own hospital holds its parents, if honest.
-      const holder = w.from ?? expectName(w.data.name, "consultation-block").hospital;
-      for (const parent of w.missing) {
-        if (!todo.has(parent.valueHex) && !this.dag.isWaiting(parent) && this.retriesLeft(parent)) {
-          todo.set(parent.valueHex, { parent, holder });
-        }
-      }
-    }
-    return [...todo.values()];
-  }
-
-  private retriesLeft(parent: Name): boolean {
-    return (this.parentRetries.get(parent.valueHex) ?? 0) < (this.opts.maxParentRetries ?? 5);
-  }
-
-  /** Forget the retries of parents no block waits for any more: they came, or what waited was rejected. */
-  private forgetSettledParents(): void {
-    const missing = new Set(this.dag.waiting().flatMap((w) => w.missing.map((n) => n.valueHex)));
-    for (const key of this.parentRetries.keys()) {
-      if (!missing.has(key)) {
-        this.parentRetries.delete(key);
-      }
+  private async refetchParent(parent: Name): Promise<void> {
+    const holders = [...new Set(this.dag.dependents(parent).flatMap((w) => [...w.senders]))];
+    const holder = holders[this.missingParents.asks(parent.valueHex) % holders.length]!; // every waiting block has a sender
+    const got = await this.askForParent(parent, holder);
+    if (got) {
+      await this.receive(got, holder);
     }
   }
 
   /**
-   * The waiting blocks given up on: a parent of theirs was asked for `maxParentRetries` times again,
-   * in vain. They are not retried (nor the blocks waiting for them); they still join if the parent
-   * comes some other way.
+   * The waiting blocks not had after `abandonAfterAsks` asks for a parent they wait for, directly
+   * or through other waiting blocks. The parent is still asked for, ever less often, and they join
+   * should it come.
    */
   abandoned(): Data[] {
-    return this.dag.waiting().filter((w) => w.missing.some((p) => !this.dag.isWaiting(p) && !this.retriesLeft(p))).map((w) => w.data);
+    const limit = this.opts.abandonAfterAsks ?? 6;
+    const overdue = this.dag.missingRoots().filter((p) => this.missingParents.asks(p.valueHex) >= limit);
+    return [...new Set(overdue.flatMap((p) => this.dag.dependents(p).map((w) => w.data)))];
   }
 
   /**
    * Verify a block and add it. The parents it waits for are fetched from `holder`, the hospital
-   * that sent it, and their own missing parents from that same hospital.
+   * that sent it, and their own missing parents from that same hospital; for a parent already
+   * waiting here, the parents it waits for.
    */
   private async receive(first: Data, holder: string): Promise<void> {
     const todo = [first];
@@ -271,11 +286,11 @@ export class ConsultationReplica implements Disposable {
       if (r.status !== "pending") {
         continue;
       }
-      for (const parent of r.missing) {
+      for (const parent of this.dag.missingRootsOf(r.missing)) {
         if (this.stopping || fetches++ >= (this.opts.maxParentFetches ?? 64)) {
           return; // the rest is asked for on retries
         }
-        const got = await this.fetchParent(parent, holder);
+        const got = await this.askForParent(parent, holder);
         if (got) {
           todo.push(got);
         }
@@ -283,9 +298,12 @@ export class ConsultationReplica implements Disposable {
     }
   }
 
-  private fetchParent(full: Name, holder: string): Promise<Data | undefined> {
+  /** Fetch a missing parent from the DAG of `holder`, counting the ask for its backoff. */
+  private async askForParent(full: Name, holder: string): Promise<Data | undefined> {
     const interest = new Interest(full, Interest.Lifetime(2000), new FwHint(consultationDagPrefix(this.opts.consortium, holder)));
-    return this.face.fetch(interest, 2);
+    const got = await this.face.fetch(interest, 2);
+    this.missingParents.asked(full.valueHex, full, Date.now());
+    return got;
   }
 
   /** Stop fetching: resolves once the block in hand is stored (what is left, a restart fetches). */

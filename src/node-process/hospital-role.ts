@@ -77,7 +77,7 @@ export class HospitalRole implements AsyncDisposable {
   describe(): string {
     const { dag } = this.replica;
     const abandoned = this.replica.abandoned().length;
-    const waiting = dag.pendingCount === 0 ? "" : `, ${dag.pendingCount} waiting for parents${abandoned > 0 ? ` (${abandoned} given up)` : ""}`;
+    const waiting = dag.pendingCount === 0 ? "" : `, ${dag.pendingCount} waiting for parents${abandoned > 0 ? ` (${abandoned} overdue, still asked for)` : ""}`;
     return `${dag.size} consultation blocks, ${dag.confirmed().length} confirmed${waiting}; ` +
       `${[...this.replicator.perPatient.values()].reduce((n, p) => n + p.blocks, 0)} ledger blocks replicated`;
   }
