@@ -6,7 +6,7 @@ import { Encoder } from "@ndn/tlv";
 import { expect, test } from "vitest";
 
 import { EmulatedNetwork, Link } from "../src/network/mod.js";
-import { ContentStore, type NodeLayerOptions, NodeForwarder } from "../src/node/mod.js";
+import { ContentStore, type NodeLayerOptions, NodeForwarder, RecentMemory } from "../src/node/mod.js";
 import { Random } from "../src/util/random.js";
 import { MODES } from "../src/scenario/mod.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
@@ -190,10 +190,10 @@ test("Content Store: least recently used goes first", () => {
   const a = new Data("/a", Data.FreshnessPeriod(1000));
   cs.insert(a, 0);
   cs.insert(new Data("/b"), 0);
-  expect(cs.lookup(new Interest("/a"), 1)).toBe(a); // /a is now the most recent
+  expect(Encoder.encode(cs.lookup(new Interest("/a"), 1)!)).toEqual(Encoder.encode(a)); // /a is now the most recent
   cs.insert(new Data("/c"), 2);
   expect(cs.lookup(new Interest("/b"), 3)).toBeUndefined();
-  expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 999)).toBe(a);
+  expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 999)?.name.toString()).toBe("/8=a");
   expect(cs.lookup(new Interest("/a", Interest.MustBeFresh), 1000)).toBeUndefined();
   expect([cs.hits, cs.misses, cs.size]).toEqual([2, 2, 2]);
 });
@@ -207,31 +207,36 @@ test("Content Store: CanBePrefix finds Data under the name at component boundari
   expect(cs.lookup(new Interest("/a/bc"), 0)).toBeUndefined(); // without CanBePrefix, the exact name only
 });
 
-test("Content Store: through many evictions and uses, it keeps exactly the most recently used", () => {
-  const cs = new ContentStore(4);
+test.each([4, 600])("Content Store: through many evictions and uses, it keeps exactly the most recently used, intact (capacity %i)", (capacity) => {
+  const cs = new ContentStore(capacity);
   const model: string[] = []; // least recently used first
+  const contents = new Map<string, Uint8Array>();
   const random = new Random(7);
-  for (let step = 0; step < 2000; ++step) {
-    const uri = `/n/${Math.floor(random.next() * 12)}`;
+  // Contents of 0 to 2,000 octets, so that the store's log is compacted and grown, and its ring laid out again.
+  for (let step = 0; step < 10 * capacity + 2000; ++step) {
+    const uri = `/n/${Math.floor(random.next() * 3 * capacity)}`;
     if (random.next() < 0.5) {
-      cs.insert(new Data(uri), 0);
+      const content = new Uint8Array(Math.floor(random.next() * 2000)).fill(step % 251);
+      contents.set(uri, content);
+      cs.insert(new Data(uri, content), 0);
     } else {
-      const hit = cs.lookup(new Interest(uri), 0) !== undefined;
-      expect(hit).toBe(model.includes(uri));
+      const hit = cs.lookup(new Interest(uri), 0);
+      expect(hit !== undefined).toBe(model.includes(uri));
       if (!hit) {
         continue;
       }
+      expect(hit.content).toEqual(contents.get(uri));
     }
     const at = model.indexOf(uri);
     if (at >= 0) {
       model.splice(at, 1);
     }
     model.push(uri);
-    model.splice(0, Math.max(0, model.length - 4));
+    model.splice(0, Math.max(0, model.length - capacity));
     expect(cs.size).toBe(model.length);
   }
   for (const uri of model) {
-    expect(cs.lookup(new Interest(uri), 0)).toBeDefined();
+    expect(cs.lookup(new Interest(uri), 0)?.content).toEqual(contents.get(uri));
   }
 });
 
@@ -286,4 +291,22 @@ test("unicast flows (modes ip and cloud): every request crosses every link, and 
     expect(fromProducer.data).toBe(copies + 1); // the CanBePrefix request is a third
     expect(served).toBe(copies + 1);
   }
+});
+
+test("recent memory keeps a key at least its period and at most twice that", () => {
+  const memory = new RecentMemory<number, string>(1000);
+  memory.set(1, "a", 5000); // the first use starts the schedule: generations turn at 6000, 7000, …
+  memory.set(2, "b", 5999);
+  expect(memory.get(1, 5999)).toBe("a");
+  expect(memory.get(1, 6999)).toBe("a"); // the previous generation
+  expect(memory.get(2, 6999)).toBe("b"); // at least its period after it was set
+  expect(memory.get(1, 7000)).toBeUndefined(); // at most twice its period
+  expect(memory.get(2, 7000)).toBeUndefined();
+  memory.set(3, "c", 7500);
+  expect(memory.get(3, 8400)).toBe("c");
+  // After a silence longer than both generations nothing is left, and the schedule starts again.
+  expect(memory.get(3, 10_100)).toBeUndefined();
+  memory.set(4, "d", 10_100);
+  expect(memory.get(4, 12_099)).toBe("d");
+  expect(memory.get(4, 12_100)).toBeUndefined();
 });

@@ -2,12 +2,12 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 import type { Summary } from "../scenario/mod.js";
 import type { DependencyCeiling } from "./dependency-ceiling.js";
 import { round2 } from "./measure.js";
+import { inOwnProcess } from "./own-process.js";
 import { plainFwSimulatedExchangesPerSecond } from "./plain-fw.js";
 
 export interface SimulationFigure {
@@ -29,10 +29,11 @@ export interface SimulationFigure {
   vsPlainFw: number;
   /**
    * The real-time factor of the scenario's readings through its pinned dependencies alone, in the
-   * simulator's clock and links ({@link dependencyCeiling}), measured in a process of its own after
-   * the scenario's runs; undefined unless asked for.
+   * simulator's clock and links ({@link dependencyCeiling}): the median of as many runs as the
+   * scenario's, each in a process of its own; undefined unless asked for.
    */
   ceilingRealtimeFactor?: number;
+  ceilingRealtimeFactorRuns?: number[];
   ceiling?: DependencyCeiling;
   /** Peak resident memory of the run's own process, MiB. */
   peakRssMiB: number;
@@ -62,14 +63,23 @@ export interface SimulationBenchOptions {
  */
 export async function benchSimulation(opts: SimulationBenchOptions): Promise<SimulationFigure> {
   const summaries: Summary[] = [];
+  const ceilings: DependencyCeiling[] = [];
   for (let run = 0; run < (opts.runs ?? 1); ++run) {
+    // With a ceiling, as many runs of it, each before or after the scenario's in turn: the
+    // machine's drift falls on both alike.
+    if (opts.ceiling && run % 2 === 1) {
+      ceilings.push(await measureCeiling(opts));
+    }
     summaries.push(await simulate(opts));
+    if (opts.ceiling && run % 2 === 0) {
+      ceilings.push(await measureCeiling(opts));
+    }
   }
   const summary = summaries.toSorted((a, b) => a.simulatedSeconds / a.wallSeconds - b.simulatedSeconds / b.wallSeconds)[summaries.length >> 1]!;
+  const ceiling = ceilings.toSorted((a, b) => a.realtimeFactor - b.realtimeFactor)[ceilings.length >> 1];
   const packets = summary.links.reduce((n, l) => n + l.packets, 0);
   const exchangesPerSecond = summary.readings.published / summary.wallSeconds;
   const plain = await plainFwSimulatedExchangesPerSecond({ hops: opts.hops, exchanges: Math.min(summary.readings.published, 20_000) });
-  const ceiling = opts.ceiling ? await measureCeiling(opts) : undefined;
   return {
     topology: path.basename(opts.topologyFile),
     simulatedSeconds: summary.simulatedSeconds,
@@ -81,7 +91,7 @@ export async function benchSimulation(opts: SimulationBenchOptions): Promise<Sim
     exchangesPerSecond: Math.round(exchangesPerSecond),
     plainFwExchangesPerSecond: Math.round(plain),
     vsPlainFw: round2(exchangesPerSecond / plain),
-    ...(ceiling && { ceilingRealtimeFactor: round2(ceiling.realtimeFactor), ceiling }),
+    ...(ceiling && { ceilingRealtimeFactor: round2(ceiling.realtimeFactor), ceilingRealtimeFactorRuns: ceilings.map((c) => round2(c.realtimeFactor)), ceiling }),
     peakRssMiB: summary.peakRssMiB,
   };
 }
@@ -100,8 +110,6 @@ async function simulate(opts: SimulationBenchOptions): Promise<Summary> {
 }
 
 /** {@link dependencyCeiling} of the same topology and duration, in a process of its own. */
-async function measureCeiling(opts: SimulationBenchOptions): Promise<DependencyCeiling> {
-  const script = fileURLToPath(new URL("dependency-ceiling-process.js", import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, [script, opts.topologyFile, `${opts.durationMs}`]);
-  return JSON.parse(stdout) as DependencyCeiling;
+function measureCeiling(opts: SimulationBenchOptions): Promise<DependencyCeiling> {
+  return inOwnProcess("dependency-ceiling-process.js", [opts.topologyFile, `${opts.durationMs}`]);
 }

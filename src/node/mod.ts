@@ -1,3 +1,4 @@
 export * from "./content-store.js";
 export * from "./node-forwarder.js";
+export * from "./recent-memory.js";
 export * from "./unicast-flows.js";

@@ -2,6 +2,7 @@ import { Forwarder, type FwFace, FwPacket, RejectInterest } from "@ndn/fw";
 import { Data, Interest, Nack } from "@ndn/packet";
 
 import { ContentStore } from "./content-store.js";
+import { RecentMemory } from "./recent-memory.js";
 import { UnicastFlows } from "./unicast-flows.js";
 
 /** Which of the node layer's functions are on; each can be switched off to make a baseline. */
@@ -15,7 +16,7 @@ export interface NodeLayerOptions {
   aggregation?: boolean;
   /** Drop an Interest whose name and nonce were seen recently (a loop). @defaultValue true */
   nonceGuard?: boolean;
-  /** How long a seen nonce is remembered, ms. @defaultValue 6000 */
+  /** How long a seen nonce is remembered at least, ms; at most twice that ({@link RecentMemory}). @defaultValue 6000 */
   deadNonceMs?: number;
   /**
    * Every request on a flow of its own, end to end, as in a client-server network: no two
@@ -64,9 +65,10 @@ interface PendingEntry {
   lastSent: number;
   suppressMs: number;
   /** The downstream that sent it first, served by the forwarder's own PIT. */
-  first: { face: FwFace; token: unknown };
-  /** Downstreams after the first: the first is served by the forwarder's own PIT. */
-  more: Downstream[];
+  face: FwFace;
+  token: unknown;
+  /** Downstreams held after the first, made when the first is held: most entries have none. */
+  more?: Downstream[];
 }
 
 /**
@@ -89,6 +91,11 @@ interface FaceState {
   send: (pkt: FwPacket) => void;
   /** A link to another node (numbered from 1), or 0 for an application's face. */
   networkId: number;
+  /**
+   * Nonces of the Interests sent on a network face, while they could still be in flight: another
+   * name with the same nonce would only get a new nonce it did not need.
+   */
+  sentNonces?: RecentMemory<number>;
 }
 
 /**
@@ -123,12 +130,7 @@ export class NodeForwarder {
    * which is cheaper than by name and nonce: two names that draw one nonce within a few seconds
    * (about once in 2^32 / Interests per second) share an entry, and the older loses its guard.
    */
-  private readonly seenNonces = new Map<number, { nameHex: string; until: number }>();
-  /**
-   * Nonce of each Interest sent on each network face (nonce × 2^20 + face), until it could still
-   * be in flight. Another name with the same nonce would only get a new nonce it did not need.
-   */
-  private readonly sentNonces = new Map<number, number>();
+  private readonly seenNonces: RecentMemory<number, string>;
   private networkFaces = 0;
   private readonly faces = new WeakMap<FwFace, FaceState>();
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
@@ -141,6 +143,7 @@ export class NodeForwarder {
     this.aggregation = opts.aggregation ?? true;
     this.nonceGuard = opts.nonceGuard ?? true;
     this.deadNonceMs = opts.deadNonceMs ?? 6000;
+    this.seenNonces = new RecentMemory(this.deadNonceMs);
     const fw = Forwarder.create() as Forwarder & ForwarderHooks;
     this.fw = fw;
     this.hooked = fw;
@@ -164,7 +167,10 @@ export class NodeForwarder {
   /** A face toward another node (a link): the rest are applications'. */
   addNetworkFace(face: FwFace.RxTx | FwFace.RxTxDuplex): FwFace {
     const fwFace = this.fw.addFace(face);
-    this.faces.get(fwFace)!.networkId = ++this.networkFaces;
+    const state = this.faces.get(fwFace)!;
+    state.networkId = ++this.networkFaces;
+    // Twice as long as a loop guard remembers at least: the next node's guard counts from receipt.
+    state.sentNonces = new RecentMemory(2 * this.deadNonceMs);
     return fwFace;
   }
 
@@ -189,7 +195,7 @@ export class NodeForwarder {
       };
     }
     this.faces.set(face, state);
-    face.send = (pkt) => state.send(state.networkId > 0 ? this.freshNonce(state.networkId, pkt) :
+    face.send = (pkt) => state.send(state.sentNonces ? this.freshNonce(state.sentNonces, pkt) :
       this.flows ? toApplication(this.flows, pkt) : pkt);
   }
 
@@ -221,18 +227,14 @@ export class NodeForwarder {
    * and the next node's loop guard would take that for a loop and drop it; NFD sends the nonce of
    * the Interest that came in.
    */
-  private freshNonce(faceId: number, pkt: FwPacket): FwPacket {
+  private freshNonce(sentNonces: RecentMemory<number>, pkt: FwPacket): FwPacket {
     if (!this.nonceGuard || !FwPacket.isEncodable(pkt) || !(pkt.l3 instanceof Interest)) {
       return pkt;
     }
     const now = Date.now();
-    let interest = pkt.l3;
-    const key = (i: Interest) => i.nonce! * 2 ** 20 + faceId; // every Interest has its nonce from admitInterest
-    if ((this.sentNonces.get(key(interest)) ?? 0) > now) {
-      interest = withNonce(interest);
-    }
-    // Remembered twice as long as a loop guard remembers it: the next node's guard counts from receipt.
-    this.sentNonces.set(key(interest), now + 2 * this.deadNonceMs);
+    // Every Interest has its nonce from admitInterest.
+    const interest = sentNonces.get(pkt.l3.nonce!, now) ? withNonce(pkt.l3) : pkt.l3;
+    sentNonces.set(interest.nonce!, true, now);
     return interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token, pkt.congestionMark);
   }
 
@@ -241,17 +243,11 @@ export class NodeForwarder {
     const now = Date.now();
     if (this.nonceGuard) {
       const nameHex = interest.name.valueHex;
-      const seen = this.seenNonces.get(interest.nonce!);
-      if (seen && seen.until > now && seen.nameHex === nameHex) {
+      if (this.seenNonces.get(interest.nonce!, now) === nameHex) {
         ++this.counters_.loops;
         return false;
       }
-      if (seen) {
-        seen.nameHex = nameHex;
-        seen.until = now + this.deadNonceMs;
-      } else {
-        this.seenNonces.set(interest.nonce!, { nameHex, until: now + this.deadNonceMs });
-      }
+      this.seenNonces.set(interest.nonce!, nameHex, now);
     }
     this.sweep(now);
     const cached = this.cs.capacity > 0 ? this.cs.lookup(interest, now) : undefined;
@@ -264,7 +260,7 @@ export class NodeForwarder {
     }
     const key = interest.name.valueHex;
     const list = this.pending.get(key);
-    const entry: PendingEntry = { interest, expires: now + interest.lifetime, lastSent: now, suppressMs: SUPPRESS_MIN_MS, first: { face, token }, more: [] };
+    const entry: PendingEntry = { interest, expires: now + interest.lifetime, lastSent: now, suppressMs: SUPPRESS_MIN_MS, face, token };
     if (!list) {
       // The common case: no Interest for this name is pending.
       this.prefixEntries += interest.canBePrefix ? 1 : 0;
@@ -273,7 +269,7 @@ export class NodeForwarder {
     }
     const same = list.find((e) => e.expires > now && e.interest.canBePrefix === interest.canBePrefix &&
       e.interest.mustBeFresh === interest.mustBeFresh);
-    if (same && same.first.face === face && same.first.token === token) {
+    if (same && same.face === face && same.token === token) {
       // The same downstream again (a retransmission, or NDNts re-forwarding its entry when another
       // Interest joined it) goes upstream: holding it would leave the forwarder's own pending entry
       // to expire unrefreshed, and the Data arriving after that would find no one to go to.
@@ -281,11 +277,11 @@ export class NodeForwarder {
       same.lastSent = now;
       return true;
     }
-    const again = same?.more.findIndex((d) => d.face === face && d.token === token) ?? -1;
+    const again = same?.more?.findIndex((d) => d.face === face && d.token === token) ?? -1;
     if (again >= 0) {
       // A held consumer retransmits: it now waits in the forwarder's PIT, not here.
-      clearTimeout(same!.more[again]!.expiry);
-      same!.more.splice(again, 1);
+      clearTimeout(same!.more![again]!.expiry);
+      same!.more!.splice(again, 1);
       return true;
     }
     if (same && now - same.lastSent >= same.suppressMs) {
@@ -298,22 +294,38 @@ export class NodeForwarder {
     if (same) {
       ++this.counters_.aggregated;
       // The forwarder never sees this Interest, so its consumer learns of the timeout from here.
+      const held = (same.more ??= []);
       const expiry = setTimeout(() => {
-        const at = same.more.findIndex((d) => d.token === token && d.face === face);
+        const at = held.findIndex((d) => d.token === token && d.face === face);
         if (at >= 0) {
-          same.more.splice(at, 1);
+          held.splice(at, 1);
         }
         state.send(new RejectInterest("expire", interest, token));
       }, interest.lifetime);
-      same.more.push({ face, token, expiry });
+      held.push({ face, token, expiry });
       return false;
     }
     list.push(entry);
     this.prefixEntries += interest.canBePrefix ? 1 : 0;
-    const live = list.filter((e) => e.expires > now);
-    this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(live);
-    this.pending.set(key, live);
+    this.keepPending(key, list, (e) => e.expires > now);
     return true;
+  }
+
+  /** Keep of a name's pending entries those that pass `keep`: the rest are forgotten. */
+  private keepPending(key: string, list: PendingEntry[], keep: (e: PendingEntry) => boolean): void {
+    let kept: PendingEntry[] | undefined;
+    for (const e of list) {
+      if (keep(e)) {
+        (kept ??= []).push(e);
+      } else {
+        this.prefixEntries -= e.interest.canBePrefix ? 1 : 0;
+      }
+    }
+    if (!kept) {
+      this.pending.delete(key);
+    } else if (kept.length < list.length) {
+      this.pending.set(key, kept);
+    }
   }
 
   private onData(data: Data): void {
@@ -326,63 +338,43 @@ export class NodeForwarder {
     for (let len = data.name.length; len >= shortest; --len) {
       const key = len === data.name.length ? data.name.valueHex : data.name.getPrefix(len).valueHex;
       const list = this.pending.get(key);
-      if (!list) {
-        continue;
-      }
-      const rest = list.filter((e) => {
-        const satisfied = (len === data.name.length || e.interest.canBePrefix) && (!e.interest.mustBeFresh || data.freshnessPeriod > 0);
-        if (satisfied) {
-          for (const d of e.more) {
-            clearTimeout(d.expiry);
-            ++this.counters_.aggregatedData;
-            this.faces.get(d.face)?.send(FwPacket.create(data, d.token));
-          }
-        }
-        return !satisfied;
-      });
-      this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(rest);
-      if (rest.length === 0) {
-        this.pending.delete(key);
-      } else {
-        this.pending.set(key, rest);
+      if (list) {
+        this.keepPending(key, list, (e) => !this.satisfy(e, data, len === data.name.length));
       }
     }
   }
 
+  /** @returns whether `data` satisfies the entry; if it does, its held downstreams get copies. */
+  private satisfy(e: PendingEntry, data: Data, exactName: boolean): boolean {
+    if (!(exactName || e.interest.canBePrefix) || (e.interest.mustBeFresh && data.freshnessPeriod <= 0)) {
+      return false;
+    }
+    for (const d of e.more ?? []) {
+      clearTimeout(d.expiry);
+      ++this.counters_.aggregatedData;
+      this.faces.get(d.face)?.send(FwPacket.create(data, d.token));
+    }
+    return true;
+  }
+
   private lastSweep = 0;
 
-  /** Forget nonces and pending entries past their time, at most once a second. */
+  /** Forget pending entries past their time, at most once a second. */
   private sweep(now: number): void {
     if (now - this.lastSweep < 1000) {
       return;
     }
     this.lastSweep = now;
     this.flows?.sweep(now);
-    for (const [nonce, { until }] of this.seenNonces) {
-      if (until <= now) {
-        this.seenNonces.delete(nonce);
-      }
-    }
-    for (const [key, until] of this.sentNonces) {
-      if (until <= now) {
-        this.sentNonces.delete(key);
-      }
-    }
     for (const [key, list] of this.pending) {
-      const live = list.filter((e) => e.expires > now);
-      this.prefixEntries -= countPrefixEntries(list) - countPrefixEntries(live);
-      if (live.length === 0) {
-        this.pending.delete(key);
-      } else if (live.length < list.length) {
-        this.pending.set(key, live);
-      }
+      this.keepPending(key, list, (e) => e.expires > now);
     }
   }
 
   close(): void {
     for (const list of this.pending.values()) {
       for (const e of list) {
-        for (const d of e.more) {
+        for (const d of e.more ?? []) {
           clearTimeout(d.expiry);
         }
       }
@@ -390,14 +382,6 @@ export class NodeForwarder {
     this.pending.clear();
     this.fw.close();
   }
-}
-
-function countPrefixEntries(list: readonly PendingEntry[]): number {
-  let n = 0;
-  for (const e of list) {
-    n += e.interest.canBePrefix ? 1 : 0;
-  }
-  return n;
 }
 
 /** A packet the forwarder sends to an application, on this node's end of a unicast flow. */

@@ -9,3 +9,31 @@ import { type Encodable, Encoder } from "@ndn/tlv";
 export function encodeCompact(obj: Encodable, expected = 512): Uint8Array {
   return Encoder.encode(obj, expected);
 }
+
+/**
+ * Takes the wire a packet hands its encoder in one piece. A Data or Interest that was decoded, or
+ * encoded once, keeps its wire and gives just that to `encodeTo` (@ndn/packet 0.0.20250307); any
+ * other call means it has none.
+ */
+const wireTaker = {
+  wire: undefined as Uint8Array | undefined,
+  encode(obj: unknown): void {
+    this.wire = obj instanceof Uint8Array ? obj : undefined;
+  },
+};
+
+/**
+ * A packet's wire: the one it keeps, without a copy, or else a new encoding. For a store that copies
+ * it at once (the Content Store): the wire a packet keeps is a view of whatever buffer it came in.
+ */
+export function wireOf(packet: { encodeTo: (encoder: Encoder) => void }): Uint8Array {
+  wireTaker.wire = undefined;
+  try {
+    packet.encodeTo(wireTaker as unknown as Encoder);
+  } catch {
+    // An encoding in parts calls what wireTaker lacks: there is no wire to take.
+  }
+  const { wire } = wireTaker;
+  wireTaker.wire = undefined;
+  return wire ?? encodeCompact(packet);
+}

@@ -1,0 +1,14 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+/**
+ * Runs one of the bench's scripts (`name`, a file beside this one) in a process of its own, on a
+ * fresh heap, and returns the JSON it prints: a measurement there pays for no garbage or JIT state
+ * of the ones before it.
+ */
+export async function inOwnProcess<T>(name: string, args: readonly string[]): Promise<T> {
+  const script = fileURLToPath(new URL(name, import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [script, ...args]);
+  return JSON.parse(stdout) as T;
+}
