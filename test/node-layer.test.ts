@@ -6,7 +6,7 @@ import { Encoder } from "@ndn/tlv";
 import { expect, test } from "vitest";
 
 import { EmulatedNetwork, Link } from "../src/network/mod.js";
-import { ContentStore, type NodeLayerOptions, NodeForwarder, RecentMemory } from "../src/node/mod.js";
+import { ContentStore, nameHash, type NodeLayerOptions, NodeForwarder, RecentMemory } from "../src/node/mod.js";
 import { Random } from "../src/util/random.js";
 import { MODES } from "../src/scenario/mod.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
@@ -309,4 +309,18 @@ test("recent memory keeps a key at least its period and at most twice that", () 
   memory.set(4, "d", 10_100);
   expect(memory.get(4, 12_099)).toBe("d");
   expect(memory.get(4, 12_100)).toBeUndefined();
+});
+
+test("Content Store: two names of one hash are told apart by their octets; storing one drops the other", () => {
+  // Found by hashing /c/0, /c/1, … until two agreed.
+  const [a, b] = ["/c/617598", "/c/759787"];
+  expect(nameHash(new Name(a))).toBe(nameHash(new Name(b)));
+  const cs = new ContentStore(10);
+  cs.insert(new Data(a, Uint8Array.of(1)), 0);
+  expect(cs.lookup(new Interest(b), 0)).toBeUndefined();
+  expect(cs.lookup(new Interest(a), 0)?.content).toEqual(Uint8Array.of(1));
+  cs.insert(new Data(b, Uint8Array.of(2)), 0);
+  expect(cs.lookup(new Interest(a), 0)).toBeUndefined();
+  expect(cs.lookup(new Interest(b), 0)?.content).toEqual(Uint8Array.of(2));
+  expect(cs.size).toBe(1);
 });

@@ -1,7 +1,11 @@
-import { Data, type Interest } from "@ndn/packet";
+import { Data, type Interest, type Name } from "@ndn/packet";
 import { Decoder } from "@ndn/tlv";
 
 import { wireOf } from "../util/encode.js";
+import { nameHash } from "./name-hash.js";
+
+/** A slot's hash once it is dead (hashes are 31-bit, never negative). */
+const DEAD = -1;
 
 /** Slots and octets a store starts with; both double as it fills. */
 const FIRST_SLOTS = 1024;
@@ -17,18 +21,22 @@ const FIRST_OCTETS = 64 * 1024;
  * garbage collection until promoted, which cost more than all of the store's own work (BENCHMARKS.md).
  * The wires go one after another into one buffer, a log: a packet used or stored again is appended
  * anew and its old place left dead, and the log is compacted, or grown, when it is full. Slots
- * (name, place in the log, freshness) are a ring in the same order, oldest first. A hit decodes a
- * new Data from a copy of its wire.
+ * (name hash, place in the log, freshness) are a ring in the same order, oldest first. A hit
+ * decodes a new Data from a copy of its wire. Names are found by {@link nameHash} and checked
+ * against the wire's own name octets: of two names of one hash, storing one drops the other.
  */
 export class ContentStore {
-  /** The slot of each stored name (its TLV-VALUE in hex). */
-  private readonly slotOf = new Map<string, number>();
-  /** Each slot's name, or undefined once it was evicted, used or stored again (a dead slot). */
-  private names: Array<string | undefined> = [];
-  private offsets = new Int32Array(0);
-  private lengths = new Int32Array(0);
+  /** The slot of each stored name, by its hash. */
+  private readonly slotOf = new Map<number, number>();
+  /** Each slot's name hash, or DEAD once it was evicted, used or stored again. */
+  private hashes: Int32Array = new Int32Array(0);
+  /** Where each slot's wire is in the log, and where in the wire its name's TLV-VALUE is. */
+  private offsets: Int32Array = new Int32Array(0);
+  private lengths: Int32Array = new Int32Array(0);
+  private nameOffsets: Int32Array = new Int32Array(0);
+  private nameLengths: Int32Array = new Int32Array(0);
   /** Until when each slot's Data is fresh (MustBeFresh), ms since the epoch. */
-  private freshUntil = new Float64Array(0);
+  private freshUntil: Float64Array = new Float64Array(0);
   /** The ring of slots: `used` of them from `oldest`, live and dead. */
   private oldest = 0;
   private used = 0;
@@ -50,9 +58,10 @@ export class ContentStore {
     if (this.capacity <= 0) {
       return;
     }
-    const name = data.name.valueHex;
-    this.kill(name);
-    this.append(name, wireOf(data), now + data.freshnessPeriod);
+    const hash = nameHash(data.name);
+    this.kill(hash);
+    const wire = wireOf(data);
+    this.append(hash, wire, nameValueOffset(wire), data.name.value.length, now + data.freshnessPeriod);
     while (this.slotOf.size > this.capacity) {
       this.dropOldest();
     }
@@ -60,7 +69,7 @@ export class ContentStore {
 
   /** The Data that satisfies `interest`, if stored; counts a hit or a miss. */
   lookup(interest: Interest, now = Date.now()): Data | undefined {
-    const slot = interest.canBePrefix ? this.slotUnder(interest, now) : this.slotOf.get(interest.name.valueHex);
+    const slot = interest.canBePrefix ? this.slotUnder(interest, now) : this.slotNamed(interest.name);
     if (slot === undefined || (interest.mustBeFresh && now >= this.freshUntil[slot]!)) {
       ++this.misses;
       return undefined;
@@ -68,23 +77,36 @@ export class ContentStore {
     ++this.hits;
     // A copy: the log's octets move when it is compacted.
     const wire = this.log.slice(this.offsets[slot]!, this.offsets[slot]! + this.lengths[slot]!);
-    const name = this.names[slot]!;
-    const freshUntil = this.freshUntil[slot]!;
+    const [hash, nameOffset, nameLength, freshUntil] = [this.hashes[slot]!, this.nameOffsets[slot]!, this.nameLengths[slot]!, this.freshUntil[slot]!];
     // The most recently used goes to the head.
-    this.kill(name);
-    this.append(name, wire, freshUntil);
+    this.kill(hash);
+    this.append(hash, wire, nameOffset, nameLength, freshUntil);
     return new Decoder(wire).decode(Data);
+  }
+
+  private slotNamed(name: Name): number | undefined {
+    const slot = this.slotOf.get(nameHash(name));
+    return slot !== undefined && this.nameLengths[slot] === name.value.length &&
+      equalOctets(this.nameOctetsOf(slot, name.value.length), name.value) ? slot : undefined;
+  }
+
+  /** The first `length` octets of a slot's name TLV-VALUE (all of them, if it is that long). */
+  private nameOctetsOf(slot: number, length: number): Uint8Array {
+    const start = this.offsets[slot]! + this.nameOffsets[slot]!;
+    return this.log.subarray(start, start + Math.min(length, this.nameLengths[slot]!));
   }
 
   /**
    * CanBePrefix Interests are rare (certificates, latest-reading discovery): a scan is enough. A
    * name's TLV-VALUE is its components' TLVs one after another, so one name is a prefix of another,
-   * at component boundaries, exactly when its hex is a prefix of the other's.
+   * at component boundaries, exactly when its TLV-VALUE is a prefix of the other's.
    */
   private slotUnder(interest: Interest, now: number): number | undefined {
-    const prefix = interest.name.valueHex;
-    for (const [name, slot] of this.slotOf) {
-      if (name.startsWith(prefix) && (!interest.mustBeFresh || now < this.freshUntil[slot]!)) {
+    const prefix = interest.name.value;
+    for (const slot of this.slotOf.values()) {
+      const octets = this.nameOctetsOf(slot, prefix.length);
+      if (equalOctets(octets, prefix) &&
+        (!interest.mustBeFresh || now < this.freshUntil[slot]!)) {
         return slot;
       }
     }
@@ -92,39 +114,41 @@ export class ContentStore {
   }
 
   /** The stored packet of this name, if any, is forgotten; its slot and octets stay until the ring and the log pass them. */
-  private kill(name: string): void {
-    const slot = this.slotOf.get(name);
+  private kill(hash: number): void {
+    const slot = this.slotOf.get(hash);
     if (slot !== undefined) {
-      this.slotOf.delete(name);
-      this.names[slot] = undefined;
+      this.slotOf.delete(hash);
+      this.hashes[slot] = DEAD;
       this.liveOctets -= this.lengths[slot]!;
     }
   }
 
-  private append(name: string, wire: Uint8Array, freshUntil: number): void {
-    if (this.used === this.names.length) {
+  private append(hash: number, wire: Uint8Array, nameOffset: number, nameLength: number, freshUntil: number): void {
+    if (this.used === this.hashes.length) {
       this.relayRing();
     }
     if (this.logEnd + wire.length > this.log.length) {
       this.compactLog(wire.length);
     }
-    const slot = (this.oldest + this.used++) % this.names.length;
-    this.names[slot] = name;
+    const slot = (this.oldest + this.used++) % this.hashes.length;
+    this.hashes[slot] = hash;
     this.offsets[slot] = this.logEnd;
     this.lengths[slot] = wire.length;
+    this.nameOffsets[slot] = nameOffset;
+    this.nameLengths[slot] = nameLength;
     this.freshUntil[slot] = freshUntil;
     this.log.set(wire, this.logEnd);
     this.logEnd += wire.length;
     this.liveOctets += wire.length;
-    this.slotOf.set(name, slot);
+    this.slotOf.set(hash, slot);
   }
 
   private dropOldest(): void {
-    const name = this.names[this.oldest];
-    if (name !== undefined) {
-      this.kill(name);
+    const hash = this.hashes[this.oldest]!;
+    if (hash !== DEAD) {
+      this.kill(hash);
     }
-    this.oldest = (this.oldest + 1) % this.names.length;
+    this.oldest = (this.oldest + 1) % this.hashes.length;
     --this.used;
   }
 
@@ -133,22 +157,19 @@ export class ContentStore {
    * of twice as many as those, at most twice the capacity.
    */
   private relayRing(): void {
-    const live = Array.from({ length: this.used }, (_, i) => (this.oldest + i) % this.names.length)
-      .filter((slot) => this.names[slot] !== undefined);
-    const length = Math.max(live.length + 1, Math.min(2 * this.capacity, Math.max(FIRST_SLOTS, 2 * (live.length + 1))));
-    const names = new Array<string | undefined>(length);
-    const offsets = new Int32Array(length);
-    const lengths = new Int32Array(length);
-    const freshUntil = new Float64Array(length);
-    for (const [i, slot] of live.entries()) {
-      const name = this.names[slot]!;
-      names[i] = name;
-      this.slotOf.set(name, i);
-      offsets[i] = this.offsets[slot]!;
-      lengths[i] = this.lengths[slot]!;
-      freshUntil[i] = this.freshUntil[slot]!;
+    const ring = this.hashes.length;
+    const live = Array.from({ length: this.used }, (_, i) => (this.oldest + i) % ring)
+      .filter((slot) => this.hashes[slot] !== DEAD);
+    const size = Math.max(live.length + 1, Math.min(2 * this.capacity, Math.max(FIRST_SLOTS, 2 * (live.length + 1))));
+    this.hashes = relaid(this.hashes, live, size);
+    this.offsets = relaid(this.offsets, live, size);
+    this.lengths = relaid(this.lengths, live, size);
+    this.nameOffsets = relaid(this.nameOffsets, live, size);
+    this.nameLengths = relaid(this.nameLengths, live, size);
+    this.freshUntil = relaid(this.freshUntil, live, size);
+    for (let slot = 0; slot < live.length; ++slot) {
+      this.slotOf.set(this.hashes[slot]!, slot);
     }
-    [this.names, this.offsets, this.lengths, this.freshUntil] = [names, offsets, lengths, freshUntil];
     [this.oldest, this.used] = [0, live.length];
   }
 
@@ -161,8 +182,8 @@ export class ContentStore {
     const log = needed > this.log.length / 2 ? new Uint8Array(Math.max(2 * needed, FIRST_OCTETS)) : this.log;
     let end = 0;
     for (let i = 0; i < this.used; ++i) {
-      const slot = (this.oldest + i) % this.names.length;
-      if (this.names[slot] === undefined) {
+      const slot = (this.oldest + i) % this.hashes.length;
+      if (this.hashes[slot] === DEAD) {
         continue;
       }
       const start = this.offsets[slot]!;
@@ -174,4 +195,36 @@ export class ContentStore {
     this.log = log;
     this.logEnd = end;
   }
+}
+
+/** A column of the ring with the given slots, in order from slot 0, in a ring of `size`. */
+function relaid<T extends Int32Array | Float64Array>(column: T, slots: readonly number[], size: number): T {
+  const out = new (column.constructor as new (length: number) => T)(size);
+  for (const [i, slot] of slots.entries()) {
+    out[i] = column[slot]!;
+  }
+  return out;
+}
+
+/** Where a Data's name TLV-VALUE starts in its wire: past the Data's TLV-TYPE and TLV-LENGTH, and the Name's. */
+function nameValueOffset(wire: Uint8Array): number {
+  const name = 1 + varNumSize(wire[1]!);
+  return name + 1 + varNumSize(wire[name + 1]!);
+}
+
+/** Octets of a TLV-LENGTH (NDN's VAR-NUMBER) by its first octet. */
+function varNumSize(first: number): number {
+  return first < 253 ? 1 : first === 253 ? 3 : first === 254 ? 5 : 9;
+}
+
+function equalOctets(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; ++i) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -2,6 +2,7 @@ import { Forwarder, type FwFace, FwPacket, RejectInterest } from "@ndn/fw";
 import { Data, Interest, Nack } from "@ndn/packet";
 
 import { ContentStore } from "./content-store.js";
+import { nameHash, prefixHashes } from "./name-hash.js";
 import { RecentMemory } from "./recent-memory.js";
 import { UnicastFlows } from "./unicast-flows.js";
 
@@ -122,15 +123,18 @@ export class NodeForwarder {
   private readonly aggregation: boolean;
   private readonly nonceGuard: boolean;
   private readonly deadNonceMs: number;
-  private readonly pending = new Map<string, PendingEntry[]>();
+  /** Pending entries by {@link nameHash}: each list may hold other names of the same hash. */
+  private readonly pending = new Map<number, PendingEntry[]>();
   /** Pending entries with CanBePrefix: only when there are any must a Data's shorter prefixes be looked up. */
   private prefixEntries = 0;
   /**
-   * The loop guard's nonces, each with the name it came with. Keyed by the nonce alone, a number,
-   * which is cheaper than by name and nonce: two names that draw one nonce within a few seconds
-   * (about once in 2^32 / Interests per second) share an entry, and the older loses its guard.
+   * The loop guard's nonces ({@link smallNonce}), each with a hash of the name it came with
+   * ({@link nameHash}), small integers both: a Map of them keeps no object alive per Interest.
+   * Keyed by the nonce alone, which is cheaper than by name and nonce: two names that draw one
+   * nonce within a few seconds (about once in 2^32 / Interests per second) share an entry, and the
+   * older loses its guard.
    */
-  private readonly seenNonces: RecentMemory<number, string>;
+  private readonly seenNonces: RecentMemory<number, number>;
   private networkFaces = 0;
   private readonly faces = new WeakMap<FwFace, FaceState>();
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
@@ -233,21 +237,22 @@ export class NodeForwarder {
     }
     const now = Date.now();
     // Every Interest has its nonce from admitInterest.
-    const interest = sentNonces.get(pkt.l3.nonce!, now) ? withNonce(pkt.l3) : pkt.l3;
-    sentNonces.set(interest.nonce!, true, now);
+    const interest = sentNonces.get(smallNonce(pkt.l3), now) ? withNonce(pkt.l3) : pkt.l3;
+    sentNonces.set(smallNonce(interest), true, now);
     return interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token, pkt.congestionMark);
   }
 
   /** @returns whether the Interest goes on to the forwarder. */
   private admit(interest: Interest, token: unknown, face: FwFace, state: FaceState): boolean {
     const now = Date.now();
+    const key = nameHash(interest.name);
     if (this.nonceGuard) {
-      const nameHex = interest.name.valueHex;
-      if (this.seenNonces.get(interest.nonce!, now) === nameHex) {
+      const nonce = smallNonce(interest);
+      if (this.seenNonces.get(nonce, now) === key) {
         ++this.counters_.loops;
         return false;
       }
-      this.seenNonces.set(interest.nonce!, nameHex, now);
+      this.seenNonces.set(nonce, key, now);
     }
     this.sweep(now);
     const cached = this.cs.capacity > 0 ? this.cs.lookup(interest, now) : undefined;
@@ -258,7 +263,6 @@ export class NodeForwarder {
     if (!this.aggregation) {
       return true;
     }
-    const key = interest.name.valueHex;
     const list = this.pending.get(key);
     const entry: PendingEntry = { interest, expires: now + interest.lifetime, lastSent: now, suppressMs: SUPPRESS_MIN_MS, face, token };
     if (!list) {
@@ -268,7 +272,7 @@ export class NodeForwarder {
       return true;
     }
     const same = list.find((e) => e.expires > now && e.interest.canBePrefix === interest.canBePrefix &&
-      e.interest.mustBeFresh === interest.mustBeFresh);
+      e.interest.mustBeFresh === interest.mustBeFresh && e.interest.name.equals(interest.name));
     if (same && same.face === face && same.token === token) {
       // The same downstream again (a retransmission, or NDNts re-forwarding its entry when another
       // Interest joined it) goes upstream: holding it would leave the forwarder's own pending entry
@@ -312,7 +316,7 @@ export class NodeForwarder {
   }
 
   /** Keep of a name's pending entries those that pass `keep`: the rest are forgotten. */
-  private keepPending(key: string, list: PendingEntry[], keep: (e: PendingEntry) => boolean): void {
+  private keepPending(key: number, list: PendingEntry[], keep: (e: PendingEntry) => boolean): void {
     let kept: PendingEntry[] | undefined;
     for (const e of list) {
       if (keep(e)) {
@@ -334,19 +338,22 @@ export class NodeForwarder {
       return;
     }
     // Exact-name entries; CanBePrefix entries of shorter names are found by walking up the name.
-    const shortest = this.prefixEntries > 0 ? 0 : data.name.length;
-    for (let len = data.name.length; len >= shortest; --len) {
-      const key = len === data.name.length ? data.name.valueHex : data.name.getPrefix(len).valueHex;
+    const { name } = data;
+    const keys = this.prefixEntries > 0 ? prefixHashes(name).reverse() : [nameHash(name)];
+    for (const key of keys) {
       const list = this.pending.get(key);
       if (list) {
-        this.keepPending(key, list, (e) => !this.satisfy(e, data, len === data.name.length));
+        this.keepPending(key, list, (e) => !this.satisfy(e, data));
       }
     }
   }
 
   /** @returns whether `data` satisfies the entry; if it does, its held downstreams get copies. */
-  private satisfy(e: PendingEntry, data: Data, exactName: boolean): boolean {
-    if (!(exactName || e.interest.canBePrefix) || (e.interest.mustBeFresh && data.freshnessPeriod <= 0)) {
+  private satisfy(e: PendingEntry, data: Data): boolean {
+    const wanted = e.interest.name;
+    const named = wanted.length === data.name.length ? wanted.equals(data.name) :
+      e.interest.canBePrefix && wanted.isPrefixOf(data.name);
+    if (!named || (e.interest.mustBeFresh && data.freshnessPeriod <= 0)) {
       return false;
     }
     for (const d of e.more ?? []) {
@@ -432,6 +439,15 @@ function receive(fw: ForwarderHooks, face: FwFace, pkt: FwPacket): void {
   } else if (l3 instanceof Nack) {
     fw.processNack(face, pkt as FwPacket<Nack>);
   }
+}
+
+/**
+ * An Interest's nonce as a signed 32-bit integer: V8 keeps those unboxed (a Smi), where a nonce of
+ * 2^31 or more is a heap number, one more object per entry for a Map to keep alive. Every Interest
+ * the layer handles has its nonce from admitInterest.
+ */
+function smallNonce(interest: Interest): number {
+  return interest.nonce! | 0;
 }
 
 /** A copy of an Interest with a new nonce. */

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Instructions per exchange through two hops of NDNts bridges: plain @ndn/fw against our node
+# layer, counted with valgrind (Debian's `valgrind` package), which this machine's noise does not
+# touch. V8 runs single-threaded, so that its compiler and garbage collector run on the counted
+# thread in the same way each time. Each configuration runs twice, for N1 and N2 exchanges after
+# the same warm-up; the difference over N2 - N1 is the steady state's cost per exchange.
+# usage: scripts/forwarding-instructions.sh [N1 [N2]]   (after npm run build; about 10 minutes)
+set -e
+N1=${1:-4000}
+N2=${2:-12000}
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+count() {
+  valgrind --tool=cachegrind --cache-sim=no --smc-check=all-non-file --cachegrind-out-file=/dev/null \
+    node --single-threaded dist/bench/forwarding-process.js "$1" "$2" 2>&1 >/dev/null |
+    sed -n 's/.*I *refs: *//p' | tr -d ,
+}
+for config in plain node-layer; do
+  count $config $N1 > "$tmp/1" & count $config $N2 > "$tmp/2" & wait
+  echo "$config $(( ($(cat "$tmp/2") - $(cat "$tmp/1")) / (N2 - N1) ))"
+done | awk '{ print $1, $2, "instructions per exchange"; v[NR] = $2 } END { printf "plain / node layer: %.3f\n", v[1] / v[2] }'
