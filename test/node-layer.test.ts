@@ -2,13 +2,14 @@ import { consume, produce } from "@ndn/endpoint";
 import { Forwarder } from "@ndn/fw";
 import { SequenceNum } from "@ndn/naming-convention2";
 import { Data, digestSigning, Interest, Name } from "@ndn/packet";
-import { Encoder } from "@ndn/tlv";
+import { Decoder, Encoder } from "@ndn/tlv";
 import { expect, test } from "vitest";
 
 import { EmulatedNetwork, Link } from "../src/network/mod.js";
 import { ContentStore, nameHash, type NodeLayerOptions, NodeForwarder, RecentMemory } from "../src/node/mod.js";
 import { Random } from "../src/util/random.js";
 import { MODES } from "../src/scenario/mod.js";
+import { wireOf } from "../src/util/encode.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
 import { ConsumerFace, StreamProducer } from "../src/streams/mod.js";
 import { parseTopology } from "../src/topology/mod.js";
@@ -323,4 +324,13 @@ test("Content Store: two names of one hash are told apart by their octets; stori
   expect(cs.lookup(new Interest(a), 0)).toBeUndefined();
   expect(cs.lookup(new Interest(b), 0)?.content).toEqual(Uint8Array.of(2));
   expect(cs.size).toBe(1);
+});
+
+test("wireOf takes a decoded Data's own wire without a copy, and encodes a Data that has none", () => {
+  const wire = Encoder.encode(new Data("/w/1", Uint8Array.of(1, 2, 3)));
+  const decoded = new Decoder(wire).decode(Data);
+  const taken = wireOf(decoded);
+  expect(taken).toEqual(wire);
+  expect(taken.buffer).toBe(wire.buffer); // the fast path: if an NDNts upgrade ends it, this fails
+  expect(wireOf(new Data("/w/2", Uint8Array.of(4)))).toEqual(Encoder.encode(new Data("/w/2", Uint8Array.of(4))));
 });

@@ -100,7 +100,8 @@ export const FORWARDING_HOPS = 2;
 
 /**
  * Exchanges through our node layer (Content Store and aggregation on, no hits) against plain
- * @ndn/fw forwarding the same exchanges, same run; and the Content Store's hit path against a miss.
+ * @ndn/fw forwarding the same exchanges, in the same rounds of this run; and the Content Store's
+ * hit path against a miss.
  * Each measurement runs in a process of its own ({@link inOwnProcess}): in one process, each round
  * paid for the garbage of the one before, and this machine's speed differs by a tenth from one
  * process to the next, so the rounds alternate which goes first and the median round's ratio counts.

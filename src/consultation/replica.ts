@@ -152,10 +152,14 @@ export class ConsultationReplica implements Disposable {
     if (hospital === this.opts.hospital || !this.opts.members.includes(hospital)) {
       return;
     }
-    for (const seq of update.seqNums()) {
-      await this.fetchBlock(hospital, seq - 1);
+    try {
+      for (const seq of update.seqNums()) {
+        await this.fetchBlock(hospital, seq - 1);
+      }
+    } finally {
+      // Even after a failure (a store error, a block that would not verify): what waits is asked for again.
+      this.scheduleRetry();
     }
-    this.scheduleRetry();
   }
 
   /**
@@ -217,18 +221,22 @@ export class ConsultationReplica implements Disposable {
   /** Ask again for what is due: announced blocks not fetched, and the missing parents of waiting blocks. */
   private async retryDue(): Promise<void> {
     const now = Date.now();
-    for (const { hospital, height } of this.unfetched.due(now)) {
-      await this.fetchBlock(hospital, height);
-    }
-    for (const parent of this.missingParents.due(now)) {
-      if (this.stopping) {
-        return;
+    try {
+      for (const { hospital, height } of this.unfetched.due(now)) {
+        await this.fetchBlock(hospital, height);
       }
-      if (this.dag.isMissingRoot(parent)) { // else it came meanwhile, or nothing waits for it now
-        await this.refetchParent(parent);
+      for (const parent of this.missingParents.due(now)) {
+        if (this.stopping) {
+          return;
+        }
+        if (this.dag.isMissingRoot(parent)) { // else it came meanwhile, or nothing waits for it now
+          await this.refetchParent(parent);
+        }
       }
+    } finally {
+      // Even after a failure: the timer was spent, and nothing else would set it again.
+      this.scheduleRetry();
     }
-    this.scheduleRetry();
   }
 
   /**
@@ -237,7 +245,10 @@ export class ConsultationReplica implements Disposable {
    */
   private async refetchParent(parent: Name): Promise<void> {
     const holders = [...new Set(this.dag.dependents(parent).flatMap((w) => [...w.senders]))];
-    const holder = holders[this.missingParents.asks(parent.valueHex) % holders.length]!; // every waiting block has a sender
+    if (holders.length === 0) {
+      return; // no one to ask: a block added without a sender
+    }
+    const holder = holders[this.missingParents.asks(parent.valueHex) % holders.length]!;
     const got = await this.askForParent(parent, holder);
     if (got) {
       await this.receive(got, holder);
@@ -313,6 +324,7 @@ export class ConsultationReplica implements Disposable {
   }
 
   [Symbol.dispose](): void {
+    this.stopping = true; // a retry round under way must not set the timer again
     clearTimeout(this.retryTimer);
     this.svs.close();
     this.producer[Symbol.dispose]();

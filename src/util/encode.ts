@@ -1,3 +1,4 @@
+import type { Data } from "@ndn/packet";
 import { type Encodable, Encoder } from "@ndn/tlv";
 
 /**
@@ -11,29 +12,32 @@ export function encodeCompact(obj: Encodable, expected = 512): Uint8Array {
 }
 
 /**
- * Takes the wire a packet hands its encoder in one piece. A Data or Interest that was decoded, or
- * encoded once, keeps its wire and gives just that to `encodeTo` (@ndn/packet 0.0.20250307); any
- * other call means it has none.
+ * Takes the wire a Data hands its encoder in one piece. A Data that was decoded, or encoded once,
+ * keeps its wire and gives just that to `encodeTo` (@ndn/packet 0.0.20250307); a Data without one
+ * encodes its parts, and anything but exactly one Uint8Array means there is no wire to take.
  */
 const wireTaker = {
   wire: undefined as Uint8Array | undefined,
+  calls: 0,
   encode(obj: unknown): void {
+    ++this.calls;
     this.wire = obj instanceof Uint8Array ? obj : undefined;
   },
 };
 
 /**
- * A packet's wire: the one it keeps, without a copy, or else a new encoding. For a store that copies
- * it at once (the Content Store): the wire a packet keeps is a view of whatever buffer it came in.
+ * A Data's wire: the one it keeps, without a copy, or else a new encoding. For a store that copies
+ * it at once (the Content Store): the wire a Data keeps is a view of whatever buffer it came in.
  */
-export function wireOf(packet: { encodeTo: (encoder: Encoder) => void }): Uint8Array {
+export function wireOf(data: Data): Uint8Array {
   wireTaker.wire = undefined;
+  wireTaker.calls = 0;
   try {
-    packet.encodeTo(wireTaker as unknown as Encoder);
+    data.encodeTo(wireTaker as unknown as Encoder);
   } catch {
     // An encoding in parts calls what wireTaker lacks: there is no wire to take.
   }
-  const { wire } = wireTaker;
+  const wire = wireTaker.calls === 1 ? wireTaker.wire : undefined;
   wireTaker.wire = undefined;
-  return wire ?? encodeCompact(packet);
+  return wire ?? encodeCompact(data);
 }
