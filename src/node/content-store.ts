@@ -54,11 +54,11 @@ export class ContentStore {
     return this.slotOf.size;
   }
 
-  insert(data: Data, now = Date.now()): void {
+  /** @param hash - the name's {@link nameHash}, when the caller has it already. */
+  insert(data: Data, now = Date.now(), hash = nameHash(data.name)): void {
     if (this.capacity <= 0) {
       return;
     }
-    const hash = nameHash(data.name);
     this.kill(hash);
     const wire = wireOf(data);
     this.append(hash, wire, nameValueOffset(wire), data.name.value.length, now + data.freshnessPeriod);
@@ -67,9 +67,12 @@ export class ContentStore {
     }
   }
 
-  /** The Data that satisfies `interest`, if stored; counts a hit or a miss. */
-  lookup(interest: Interest, now = Date.now()): Data | undefined {
-    const slot = interest.canBePrefix ? this.slotUnder(interest, now) : this.slotNamed(interest.name);
+  /**
+   * The Data that satisfies `interest`, if stored; counts a hit or a miss.
+   * @param hash - the name's {@link nameHash}, when the caller has it already.
+   */
+  lookup(interest: Interest, now = Date.now(), hash?: number): Data | undefined {
+    const slot = interest.canBePrefix ? this.slotUnder(interest, now) : this.slotNamed(interest.name, hash ?? nameHash(interest.name));
     if (slot === undefined || (interest.mustBeFresh && now >= this.freshUntil[slot]!)) {
       ++this.misses;
       return undefined;
@@ -77,15 +80,15 @@ export class ContentStore {
     ++this.hits;
     // A copy: the log's octets move when it is compacted.
     const wire = this.log.slice(this.offsets[slot]!, this.offsets[slot]! + this.lengths[slot]!);
-    const [hash, nameOffset, nameLength, freshUntil] = [this.hashes[slot]!, this.nameOffsets[slot]!, this.nameLengths[slot]!, this.freshUntil[slot]!];
+    const [slotHash, nameOffset, nameLength, freshUntil] = [this.hashes[slot]!, this.nameOffsets[slot]!, this.nameLengths[slot]!, this.freshUntil[slot]!];
     // The most recently used goes to the head.
-    this.kill(hash);
-    this.append(hash, wire, nameOffset, nameLength, freshUntil);
+    this.kill(slotHash);
+    this.append(slotHash, wire, nameOffset, nameLength, freshUntil);
     return new Decoder(wire).decode(Data);
   }
 
-  private slotNamed(name: Name): number | undefined {
-    const slot = this.slotOf.get(nameHash(name));
+  private slotNamed(name: Name, hash: number): number | undefined {
+    const slot = this.slotOf.get(hash);
     return slot !== undefined && this.nameLengths[slot] === name.value.length &&
       equalOctets(this.nameOctetsOf(slot, name.value.length), name.value) ? slot : undefined;
   }

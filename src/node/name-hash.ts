@@ -10,12 +10,7 @@ const FNV_PRIME = 0x01000193;
  * table compares the names themselves on a match: two names of one hash only share a slot.
  */
 export function nameHash(name: Name): number {
-  const value = name.value;
-  let h = FNV_OFFSET;
-  for (let i = 0; i < value.length; ++i) {
-    h = Math.imul(h ^ value[i]!, FNV_PRIME);
-  }
-  return h >>> 1;
+  return mix(FNV_OFFSET, name.value) >>> 1;
 }
 
 /** {@link nameHash} of each prefix of a name, by its length (0: the empty name). */
@@ -23,10 +18,16 @@ export function prefixHashes(name: Name): number[] {
   const hashes = [FNV_OFFSET >>> 1];
   let h = FNV_OFFSET;
   for (const { tlv } of name.comps) {
-    for (let i = 0; i < tlv.length; ++i) {
-      h = Math.imul(h ^ tlv[i]!, FNV_PRIME);
-    }
+    h = mix(h, tlv);
     hashes.push(h >>> 1);
   }
   return hashes;
+}
+
+/** FNV-1a's state after `octets`, from `h`. */
+function mix(h: number, octets: Uint8Array): number {
+  for (let i = 0; i < octets.length; ++i) {
+    h = Math.imul(h ^ octets[i]!, FNV_PRIME);
+  }
+  return h;
 }

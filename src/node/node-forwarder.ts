@@ -237,8 +237,9 @@ export class NodeForwarder {
     }
     const now = Date.now();
     // Every Interest has its nonce from admitInterest.
-    const interest = sentNonces.get(smallNonce(pkt.l3), now) ? withNonce(pkt.l3) : pkt.l3;
-    sentNonces.set(smallNonce(interest), true, now);
+    const nonce = smallNonce(pkt.l3);
+    const interest = sentNonces.get(nonce, now) ? withNonce(pkt.l3) : pkt.l3;
+    sentNonces.set(interest === pkt.l3 ? nonce : smallNonce(interest), true, now);
     return interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token, pkt.congestionMark);
   }
 
@@ -255,7 +256,7 @@ export class NodeForwarder {
       this.seenNonces.set(nonce, key, now);
     }
     this.sweep(now);
-    const cached = this.cs.capacity > 0 ? this.cs.lookup(interest, now) : undefined;
+    const cached = this.cs.capacity > 0 ? this.cs.lookup(interest, now, key) : undefined;
     if (cached) {
       state.send(FwPacket.create(cached, token));
       return false;
@@ -333,13 +334,12 @@ export class NodeForwarder {
   }
 
   private onData(data: Data): void {
-    this.cs.insert(data);
+    // Exact-name entries first; CanBePrefix entries of shorter names are found by walking up the name.
+    const keys = this.aggregation && this.prefixEntries > 0 ? prefixHashes(data.name).reverse() : [nameHash(data.name)];
+    this.cs.insert(data, Date.now(), keys[0]);
     if (!this.aggregation) {
       return;
     }
-    // Exact-name entries; CanBePrefix entries of shorter names are found by walking up the name.
-    const { name } = data;
-    const keys = this.prefixEntries > 0 ? prefixHashes(name).reverse() : [nameHash(name)];
     for (const key of keys) {
       const list = this.pending.get(key);
       if (list) {
