@@ -4,7 +4,7 @@ import { SvSync } from "@ndn/svs";
 import { expect, test } from "vitest";
 
 import {
-  ConsultationBlock, ConsultationReplica, type ConsultationReplicaOptions, RecordKind, writeRecord,
+  Clinic, ConsultationBlock, ConsultationReplica, type ConsultationReplicaOptions, MAX_RECORD, RecordKind, writeRecord,
 } from "../src/consultation/mod.js";
 import { fullName } from "../src/ledger/mod.js";
 import { consultationBlockName, consultationPrefix, hospitalPrefix, patientPrefix, showName, staffPrefix } from "../src/naming/mod.js";
@@ -358,4 +358,121 @@ test("an announced block never served is asked for ever less often, and the retr
   await clock.advance(70_000); // the next ask, within the 60 s longest wait
   expect(h1.dag.size).toBe(1);
   expect(h1["retryTimer"]).toBeUndefined();
+}, 60_000);
+
+test("an announced block its hospital withholds, had meanwhile as another block's parent, is no longer asked for, and the retry timer stops", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h3", "h4"]);
+  using h1 = await startReplica(net, "h1", "h1", ids);
+  // h4 announces its block 0 and answers no one; h3's block references it, and h3 gives it.
+  const [r3, r4] = [ids.registrars.get("h3")!, ids.registrars.get("h4")!];
+  const c0 = await signedBlock(r4, "h4", 0, undefined);
+  const x = await signedBlock(r3, "h3", 0, undefined, [fullName(c0)]);
+  const askedH4: number[] = [];
+  using _h4 = await handMadeHospital(net, "h4", r4, 1, () => void askedH4.push(Date.now()));
+  using _h3 = await handMadeHospital(net, "h3", r3, 1, (name) => byName([x, c0], name));
+  await clock.advance(30_000);
+  expect(h1.dag.at("h4", 0)?.data).toBe(c0);
+  const asks = askedH4.length;
+  expect(asks).toBeGreaterThan(0); // asked for as announced, before or while it came from h3
+  await clock.advance(120_000);
+  expect(askedH4.length).toBe(asks);
+  expect(h1["retryTimer"]).toBeUndefined();
+}, 60_000);
+
+test("parents fetched before the fetch cap is reached join at once; only the rest wait for a retry", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h2", "h3", "h4"]);
+  using h1 = await startReplica(net, "h1", "h1", ids, { maxParentFetches: 1, refetchMs: 20_000 });
+  // h3's block references one block of h2 and one of h4, and h3 gives both; h2 and h4 answer no one.
+  const [r2, r3, r4] = [ids.registrars.get("h2")!, ids.registrars.get("h3")!, ids.registrars.get("h4")!];
+  const b = await signedBlock(r2, "h2", 0, undefined);
+  const c = await signedBlock(r4, "h4", 0, undefined);
+  const x = await signedBlock(r3, "h3", 0, undefined, [fullName(b), fullName(c)]);
+  const askedH3: Name[] = [];
+  using _h3 = await handMadeHospital(net, "h3", r3, 1, (name) => {
+    askedH3.push(name);
+    return byName([x, b, c], name);
+  });
+  using _h2 = await handMadeHospital(net, "h2", r2, 0, () => undefined);
+  using _h4 = await handMadeHospital(net, "h4", r4, 0, () => undefined);
+  await clock.advance(10_000); // less than a retry's wait
+  expect(h1.dag.size).toBe(1); // the parent fetched at once
+  expect(h1.dag.waiting().map((w) => w.data)).toEqual([x]);
+  await clock.advance(30_000);
+  expect(h1.dag.pendingCount).toBe(0);
+  // Each parent asked for once: the first at once, the second on the retry.
+  for (const parent of [b, c]) {
+    expect(askedH3.filter((n) => n.equals(fullName(parent))).length).toBe(1);
+  }
+}, 60_000);
+
+test("retry rounds ask for at most asksPerRound things: a sync update that comes meanwhile is fetched between rounds, not after every ask", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h2", "h3", "h4"]);
+  const reported: Data[] = [];
+  using h1 = await startReplica(net, "h1", "h1", ids, { maxParentFetches: 0, asksPerRound: 2, onBlock: (b) => reported.push(b) });
+  // h3's block references six blocks no one has: each ask for one takes 4 s in vain.
+  const [r2, r3] = [ids.registrars.get("h2")!, ids.registrars.get("h3")!];
+  const madeUp = Array.from({ length: 6 }, (_, i) => consultationBlockName("c", "h4", i).append(ImplicitDigest.create(new Uint8Array(32).fill(i))));
+  const x = await signedBlock(r3, "h3", 0, undefined, madeUp);
+  using _h3 = await handMadeHospital(net, "h3", r3, 1, (name) => byName([x], name));
+  await clock.advance(3000); // x waits; the first retry round has begun
+  expect(h1.dag.waiting().map((w) => w.data)).toEqual([x]);
+  const y = await signedBlock(r2, "h2", 0, undefined);
+  using _h2 = await handMadeHospital(net, "h2", r2, 1, (name) => byName([y], name));
+  // The round under way ends after its two asks (8 s); then h2's block, before the next round.
+  // All six asks in one round would have kept it waiting until about 26 s.
+  await clock.advance(10_000);
+  expect(reported).toEqual([y]);
+}, 60_000);
+
+test("a replica disposed during a retry round asks for nothing more", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h3"]);
+  const h1 = await startReplica(net, "h1", "h1", ids, { maxParentFetches: 0 });
+  // h3's block references a block no one has; h3 is asked for it in every retry round.
+  const r3 = ids.registrars.get("h3")!;
+  const madeUp = consultationBlockName("c", "h4", 0).append(ImplicitDigest.create(new Uint8Array(32)));
+  const x = await signedBlock(r3, "h3", 0, undefined, [madeUp]);
+  const askedAt: number[] = [];
+  using _h3 = await handMadeHospital(net, "h3", r3, 1, (name) => (name.equals(x.name) ? x : void askedAt.push(Date.now())));
+  await clock.advance(3000);
+  expect(askedAt.length).toBe(1); // the first retry round's ask is under way
+  h1[Symbol.dispose]();
+  await clock.advance(300_000);
+  expect(askedAt.every((t) => t < Date.now() - 290_000)).toBe(true);
+  expect(h1["retryTimer"]).toBeUndefined();
+}, 60_000);
+
+test("a clinic refuses a record over MAX_RECORD octets, and keeps the records of a commit that failed for the next round", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h2"]);
+  using h1 = await startReplica(net, "h1", "h1", ids);
+  using clinic = new Clinic({ hospital: "h1", consortium: "c", replica: h1, doctors: [], writeEveryMs: 0, commitEveryMs: 10_000 });
+  const doctor = ids.doctors.get("h1")!;
+  const fields = { kind: RecordKind.Note, patient: patientPrefix("h1", "p") };
+  const huge = await writeRecord(doctor, "c", 0, { ...fields, text: "x".repeat(MAX_RECORD) });
+  expect(() => clinic.submit(huge)).toThrow(/record \/c\/.* is \d+ octets; a record may have at most 4096/);
+  // Another run with h1's keys put its block 0 in this DAG: the next commit fails, and the record waits.
+  const fork = await signedBlock(ids.registrars.get("h1")!, "h1", 0, undefined);
+  expect(h1.dag.add(fork).status).toBe("accepted");
+  const kept = await writeRecord(doctor, "c", 1, { ...fields, text: "kept" });
+  clinic.submit(kept);
+  const errors: unknown[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args);
+  try {
+    await clock.advance(10_000);
+  } finally {
+    console.error = consoleError;
+  }
+  expect(String(errors[0])).toMatch(/own block 0 would not be accepted/);
+  expect(clinic.committed).toBe(0);
+  expect(clinic["waiting"]).toEqual([kept]);
 }, 60_000);

@@ -434,6 +434,17 @@ describe("the consultation DAG", () => {
     expect(h1.dag.unreferencedForks("h1")).toEqual([]);
   });
 
+  test("a record too large for any block is refused with its name and size, and nothing of the commit is made", async () => {
+    const dag = new ConsultationDag("c", HOSPITALS);
+    const chain = new ConsultationChain("h1", dag, ledgerIds.get("h1")!);
+    const fields = { kind: RecordKind.Note, patient: patientPrefix("h1", "p1") };
+    const small = await writeRecord(doctors.get("h1")!, "c", 1, { ...fields, text: "ok" }, Date.UTC(2026, 3, 3));
+    const huge = await writeRecord(doctors.get("h1")!, "c", 2, { ...fields, text: "x".repeat(MAX_CONTENT) }, Date.UTC(2026, 3, 3));
+    await expect(chain.commit([small, huge], Date.UTC(2026, 3, 3))).rejects.toThrow(/record \/c\/.*takes \d+ octets in a block, which has room for \d+: nothing committed/);
+    expect(dag.size).toBe(0);
+    expect(chain["height"]).toBe(0);
+  });
+
   test("a block of its own that would not join is refused before anything changes: the DAG and the chain's height stay as they were", async () => {
     const dag = new ConsultationDag("c", HOSPITALS);
     const chain = new ConsultationChain("h1", dag, ledgerIds.get("h1")!);

@@ -2,13 +2,18 @@ import { Data, type Name } from "@ndn/packet";
 import { Encoder } from "@ndn/tlv";
 
 import { TT } from "../an.js";
-import { consultationBlockName } from "../naming/mod.js";
+import { consultationBlockName, showName } from "../naming/mod.js";
 import type { Identity } from "../trust/mod.js";
 import { ConsultationBlock } from "./block.js";
 import type { ConsultationDag } from "./dag.js";
 
 /** Largest block content we make, references included: blocks stay below NFD's 8800-octet packet limit. */
 export const MAX_CONTENT = 7000;
+/**
+ * Largest record (its whole wire) a hospital takes for its ledger: with room to spare in a block
+ * of MAX_CONTENT for some forty references (a consortium's newest blocks and the evidence).
+ */
+export const MAX_RECORD = 4096;
 /**
  * Most references to equivocation evidence in one block, so that they leave room for records;
  * the rest go in the hospital's next blocks (the DAG keeps them unreferenced till then).
@@ -41,6 +46,12 @@ export class ConsultationChain {
   async commit(records: readonly Data[], time = Date.now()): Promise<Data[]> {
     const out: Data[] = [];
     const rest = records.map((r) => Encoder.encode(r));
+    // Refused before any block is made: a block over MAX_CONTENT would not cross NFD.
+    const room = MAX_CONTENT - this.nextBlock(time).toContent().length - 2;
+    const tooBig = rest.findIndex((wire) => recordSize(wire) > room);
+    if (tooBig >= 0) {
+      throw new Error(`record ${showName(records[tooBig]!.name)} takes ${recordSize(rest[tooBig]!)} octets in a block, which has room for ${room}: nothing committed`);
+    }
     do {
       const block = this.nextBlock(time);
       // The outer TLV's length may take 2 octets more once records are in.
@@ -49,7 +60,7 @@ export class ConsultationChain {
       while (rest.length > 0) {
         const size = recordSize(rest[0]!);
         if (take.length > 0 && size > room) {
-          break; // for the next block (a block's first record goes even when too big for any block)
+          break; // for the next block
         }
         room -= size;
         take.push(rest.shift()!);

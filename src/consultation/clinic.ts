@@ -1,8 +1,10 @@
 import type { Data } from "@ndn/packet";
+import { Encoder } from "@ndn/tlv";
 
-import { patientPrefix } from "../naming/mod.js";
+import { patientPrefix, showName } from "../naming/mod.js";
 import type { Identity } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
+import { MAX_RECORD } from "./chain.js";
 import { RecordKind, writeRecord } from "./record.js";
 import type { ConsultationReplica } from "./replica.js";
 
@@ -47,8 +49,12 @@ export class Clinic implements Disposable {
     this.committer = setInterval(() => void this.commit().catch(report), opts.commitEveryMs);
   }
 
-  /** Queue a record written elsewhere (verified by the caller) for the next block. */
+  /** Queue a record written elsewhere (verified by the caller) for the next block; one over {@link MAX_RECORD} octets is refused. */
   submit(record: Data): void {
+    const size = Encoder.encode(record).length;
+    if (size > MAX_RECORD) {
+      throw new RangeError(`record ${showName(record.name)} is ${size} octets; a record may have at most ${MAX_RECORD}`);
+    }
     this.waiting.push(record);
   }
 
@@ -65,9 +71,20 @@ export class Clinic implements Disposable {
       return;
     }
     const records = this.waiting.splice(0);
-    const blocks = await this.opts.replica.commit(records);
+    let blocks: Data[];
+    try {
+      blocks = await this.opts.replica.commit(records);
+    } catch (err: unknown) {
+      this.waiting.unshift(...records); // for the next round: nothing written is lost
+      throw err;
+    }
     this.committed += records.length;
     this.opts.onCommit?.(blocks);
+  }
+
+  /** Records written or submitted, not committed yet. */
+  get queued(): number {
+    return this.waiting.length;
   }
 
   /** Doctors stop writing; the registrar goes on committing what waits, and references. */

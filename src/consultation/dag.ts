@@ -256,7 +256,7 @@ export class ConsultationDag {
       depth: 1 + Math.max(0, ...parents.map((x) => x.depth)),
       referencedBy: new Set(),
     };
-    return { status: "joins", entry, other: this.byPosition.get(`${p.hospital}/${p.height}`) };
+    return { status: "joins", entry, other: this.at(p.hospital, p.height) };
   }
 
   /** Put a block assessed to join in the DAG; `other`: the version of its position it equivocates with. */
@@ -338,7 +338,10 @@ export class ConsultationDag {
       const entry = this.waitersOf.get(parent);
       this.waitersOf.delete(parent);
       for (const key of entry?.waiters ?? []) {
-        const w = this.pending.get(key)!;
+        const w = this.pending.get(key);
+        if (!w) {
+          continue; // dropped past maxWaiting by a block that waited again below
+        }
         if (joined) {
           w.missing = w.missing.filter((n) => n.valueHex !== parent);
           if (w.missing.length > 0) {
@@ -464,6 +467,11 @@ export class ConsultationDag {
   /** Every block known, in DAG order. */
   get blocks(): DagBlock[] {
     return [...this.byName.values()].sort(compareBlocks);
+  }
+
+  /** The block of a hospital at a height, if in the DAG (the first version seen, if equivocated). */
+  at(hospital: string, height: number): DagBlock | undefined {
+    return this.byPosition.get(`${hospital}/${height}`);
   }
 
   /** The newest block of a hospital, if any (what a new block of another hospital references). */

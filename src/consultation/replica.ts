@@ -10,7 +10,7 @@ import { ConsumerFace, StreamProducer } from "../streams/mod.js";
 import { type Identity, isTrusted, type TrustVerifier } from "../trust/mod.js";
 import { reportFailure } from "../util/report.js";
 import { ConsultationChain } from "./chain.js";
-import { ConsultationDag } from "./dag.js";
+import { ConsultationDag, type DagLimits } from "./dag.js";
 import { RetrySchedule } from "./retry-schedule.js";
 
 export interface ConsultationReplicaOptions {
@@ -44,6 +44,13 @@ export interface ConsultationReplicaOptions {
    * the parent is still asked for, ever less often. @defaultValue 6 (the first ask and 5 retries)
    */
   abandonAfterAsks?: number;
+  /**
+   * Most asks in one retry round; what else is due waits for the next round, after the sync
+   * updates that came meanwhile (an ask takes up to 8 s, and both share one queue). @defaultValue 8
+   */
+  asksPerRound?: number;
+  /** How many rejected and waiting blocks the DAG remembers (see {@link DagLimits} for the defaults). */
+  limits?: DagLimits;
 }
 
 /**
@@ -104,7 +111,7 @@ export class ConsultationReplica implements Disposable {
   }
 
   static async create(opts: ConsultationReplicaOptions): Promise<ConsultationReplica> {
-    const dag = new ConsultationDag(opts.consortium, opts.members);
+    const dag = new ConsultationDag(opts.consortium, opts.members, opts.limits);
     for await (const block of opts.store?.listData(consultationPrefix(opts.consortium)) ?? []) {
       // Stored after verification; a block whose parents come later waits for them. Its sender is
       // not on record: its own hospital holds its parents, if honest. So every waiting block has a sender.
@@ -170,7 +177,7 @@ export class ConsultationReplica implements Disposable {
     if (this.stopping) {
       return;
     }
-    const key = `${hospital}/${height}`;
+    const key = positionKey(hospital, height);
     const data = await this.face.fetch(new Interest(consultationBlockName(this.opts.consortium, hospital, height), Interest.Lifetime(2000)), 4);
     if (data) {
       this.unfetched.forget(key);
@@ -218,18 +225,31 @@ export class ConsultationReplica implements Disposable {
     }
   }
 
-  /** Ask again for what is due: announced blocks not fetched, and the missing parents of waiting blocks. */
+  /**
+   * Ask again for what is due, at most `asksPerRound` things: announced blocks not fetched, and the
+   * missing parents of waiting blocks.
+   */
   private async retryDue(): Promise<void> {
     const now = Date.now();
+    let budget = this.opts.asksPerRound ?? 8;
     try {
       for (const { hospital, height } of this.unfetched.due(now)) {
-        await this.fetchBlock(hospital, height);
+        if (this.stopping || budget <= 0) {
+          return;
+        }
+        if (this.dag.at(hospital, height)) {
+          this.unfetched.forget(positionKey(hospital, height)); // it came as another block's parent
+        } else {
+          --budget;
+          await this.fetchBlock(hospital, height);
+        }
       }
       for (const parent of this.missingParents.due(now)) {
-        if (this.stopping) {
+        if (this.stopping || budget <= 0) {
           return;
         }
         if (this.dag.isMissingRoot(parent)) { // else it came meanwhile, or nothing waits for it now
+          --budget;
           await this.refetchParent(parent);
         }
       }
@@ -298,9 +318,10 @@ export class ConsultationReplica implements Disposable {
         continue;
       }
       for (const parent of this.dag.missingRootsOf(r.missing)) {
-        if (this.stopping || fetches++ >= (this.opts.maxParentFetches ?? 64)) {
-          return; // the rest is asked for on retries
+        if (this.stopping || fetches >= (this.opts.maxParentFetches ?? 64)) {
+          break; // the rest is asked for on retries; what was fetched is still added
         }
+        ++fetches;
         const got = await this.askForParent(parent, holder);
         if (got) {
           todo.push(got);
@@ -331,4 +352,9 @@ export class ConsultationReplica implements Disposable {
     this.dagServer.close();
     this.face[Symbol.dispose]();
   }
+}
+
+/** The key of an announced block in the retry schedule. */
+function positionKey(hospital: string, height: number): string {
+  return `${hospital}/${height}`;
 }

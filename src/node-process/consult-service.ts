@@ -71,7 +71,11 @@ export class ConsultService implements Disposable {
     if (!await isTrusted(this.verifier, record)) {
       return `error: ${showName(record.name)} is not signed by its author`;
     }
-    this.clinic.submit(record);
+    try {
+      this.clinic.submit(record);
+    } catch (err: unknown) {
+      return `error: ${(err as Error).message}`;
+    }
     return `queued ${showName(record.name)}`;
   }
 

@@ -115,6 +115,23 @@ export class ConsultationRun implements Disposable {
     }
   }
 
+  /** Whether every record written is committed and confirmed at every hospital: what the drain waits for. */
+  settled(): boolean {
+    return this.clinics.every((c) => c.queued === 0) && this.confirmedRecords() === this.committedRecords();
+  }
+
+  private committedRecords(): number {
+    return this.clinics.reduce((k, c) => k + c.committed, 0);
+  }
+
+  /** Records in blocks confirmed at every hospital. */
+  private confirmedRecords(): number {
+    const n = this.hospitals.length;
+    const blocks = [...this.replicas.values()][0]?.dag.confirmed()
+      .filter((b) => this.confirmedAt.get(b.fullName.valueHex)?.size === n) ?? [];
+    return blocks.reduce((k, b) => k + b.block.recordWires.length, 0);
+  }
+
   summarize(): ConsultationSummary {
     const n = this.hospitals.length;
     const delays = (m: Map<string, Map<string, number>>) => [...m].filter(([, at]) => at.size === n)
@@ -126,12 +143,10 @@ export class ConsultationRun implements Disposable {
       tally.set(o, (tally.get(o) ?? 0) + 1);
     }
     const majority = [...tally].sort((a, b) => b[1] - a[1])[0]?.[0];
-    const confirmedEverywhere = [...this.replicas.values()][0]?.dag.confirmed()
-      .filter((b) => this.confirmedAt.get(b.fullName.valueHex)?.size === n) ?? [];
     return {
       hospitals: n,
-      records: this.clinics.reduce((k, c) => k + c.committed, 0),
-      confirmed: confirmedEverywhere.reduce((k, b) => k + b.block.recordWires.length, 0),
+      records: this.committedRecords(),
+      confirmed: this.confirmedRecords(),
       divergent: orders.filter((o) => o !== majority).length,
       replicationMs: pct(delays(this.seenAt)),
       // Blocks of references only are confirmed whenever a later block happens to refer to them.

@@ -53,8 +53,10 @@ export interface ScenarioOptions {
   dataDir?: string;
   /**
    * Longest wait after the sensors stop for the last readings to be verified or given up, and
-   * for the alarms they raise to land, in ms of scenario time.
-   * @defaultValue 8000
+   * for the alarms they raise to land, in ms of scenario time; with a consultation ledger (two
+   * hospitals or more), also for every record written to be confirmed at every hospital, which
+   * takes a commit round or two of 10 s.
+   * @defaultValue 8000, or 40000 with a consultation ledger
    */
   drainMs?: number;
   /** When gateways commit ledger blocks. @defaultValue every 60 readings or 60 s */
@@ -236,8 +238,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     // Drain: until every reading of a monitored patient is verified, rejected or given up.
     const consumersDone = () => consumers.every((c) => c.subscription.accounted >= publishedFor(c.hospital, patients));
     const replicated = () => patients.every((p) => replicators.get(p.hospital)!.perPatient.get(p.pid)!.blocks >= p.appender.blocks);
-    const settled = () => consumersDone() && doctors.every((d) => d.pendingVerifications === 0) && replicated();
-    const drainMs = opts.drainMs ?? 8000;
+    const settled = () => consumersDone() && doctors.every((d) => d.pendingVerifications === 0) && replicated() &&
+      (consultation?.settled() ?? true);
+    const drainMs = opts.drainMs ?? (consultation ? 40_000 : 8000);
     let drained = 0;
     for (; drained < drainMs && !settled(); drained += 100) {
       await time.advance(100);
