@@ -212,6 +212,7 @@ test.each([4, 600])("Content Store: through many evictions and uses, it keeps ex
   const cs = new ContentStore(capacity);
   const model: string[] = []; // least recently used first
   const contents = new Map<string, Uint8Array>();
+  const returned: Array<[Data, Uint8Array]> = [];
   const random = new Random(7);
   // Contents of 0 to 2,000 octets, so that the store's log is compacted and grown, and its ring laid out again.
   for (let step = 0; step < 10 * capacity + 2000; ++step) {
@@ -226,7 +227,9 @@ test.each([4, 600])("Content Store: through many evictions and uses, it keeps ex
       if (!hit) {
         continue;
       }
+      expect(hit.name.toString()).toBe(new Name(uri).toString());
       expect(hit.content).toEqual(contents.get(uri));
+      returned.push([hit, contents.get(uri)!]);
     }
     const at = model.indexOf(uri);
     if (at >= 0) {
@@ -238,6 +241,10 @@ test.each([4, 600])("Content Store: through many evictions and uses, it keeps ex
   }
   for (const uri of model) {
     expect(cs.lookup(new Interest(uri), 0)?.content).toEqual(contents.get(uri));
+  }
+  // What the store handed out is the caller's: its log's compactions since then changed none of it.
+  for (const [hit, content] of returned) {
+    expect(hit.content).toEqual(content);
   }
 });
 

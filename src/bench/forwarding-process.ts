@@ -1,21 +1,22 @@
 /**
- * One measurement of {@link chainExchangesPerSecond} in a process of its own:
- * `node forwarding-process.js plain|node-layer|cs-hits EXCHANGES`. A warm-up of a thousand
- * exchanges first (a chain of its own), so that the figure is of compiled code. Prints
- * `{"exchangesPerSecond": N}`.
+ * One side of a pair {@link benchForwarding} measures: `node forwarding-process.js plain|node-layer`
+ * builds a {@link ForwardingChain} and warms it up (so that turns measure compiled code), then runs
+ * each {@link ForwardingRequest} its parent sends and answers with the seconds it took. With
+ * EXCHANGES after the configuration, it runs that many once, after the warm-up, prints
+ * `{"exchangesPerSecond": N}` and exits (scripts/forwarding-instructions.sh).
  */
-import { chainExchangesPerSecond, type ChainOptions, FORWARDING_HOPS } from "./plain-fw.js";
+import { serveBenchRequests } from "./own-process.js";
+import { ForwardingChain, FORWARDING_HOPS, type ForwardingRequest, type ForwardingResponse } from "./plain-fw.js";
 
-const configs: Record<string, Pick<ChainOptions, "nodes" | "repeat">> = {
-  plain: { nodes: "plain" },
-  "node-layer": { nodes: "node-layer" },
-  "cs-hits": { nodes: "node-layer", repeat: true },
-};
-const [name = "", exchanges] = process.argv.slice(2);
-const config = configs[name];
-if (!config || !(Number(exchanges) > 0)) {
-  throw new Error(`usage: forwarding-process.js ${Object.keys(configs).join("|")} EXCHANGES`);
+const [nodes = "", once] = process.argv.slice(2);
+if ((nodes !== "plain" && nodes !== "node-layer") || (once !== undefined && !(Number(once) > 0))) {
+  throw new Error("usage: forwarding-process.js plain|node-layer [EXCHANGES]");
 }
-await chainExchangesPerSecond({ hops: FORWARDING_HOPS, exchanges: 1000, ...config });
-const exchangesPerSecond = await chainExchangesPerSecond({ hops: FORWARDING_HOPS, exchanges: Number(exchanges), ...config });
-process.stdout.write(`${JSON.stringify({ exchangesPerSecond })}\n`);
+const chain = new ForwardingChain({ hops: FORWARDING_HOPS, nodes });
+await chain.run(3000);
+if (once === undefined) {
+  serveBenchRequests<ForwardingRequest, ForwardingResponse>(async ({ exchanges, again }) => ({ seconds: await chain.run(exchanges, again) }));
+} else {
+  process.stdout.write(`${JSON.stringify({ exchangesPerSecond: Number(once) / await chain.run(Number(once)) })}\n`);
+  chain[Symbol.dispose]();
+}
