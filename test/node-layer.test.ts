@@ -333,11 +333,32 @@ test("Content Store: two names of one hash are told apart by their octets; stori
   expect(cs.size).toBe(1);
 });
 
-test("wireOf takes a decoded Data's own wire without a copy, and encodes a Data that has none", () => {
+test("wireOf takes a decoded or encoded Data's own wire without a copy, and has none for a Data never encoded", () => {
   const wire = Encoder.encode(new Data("/w/1", Uint8Array.of(1, 2, 3)));
   const decoded = new Decoder(wire).decode(Data);
   const taken = wireOf(decoded);
   expect(taken).toEqual(wire);
-  expect(taken.buffer).toBe(wire.buffer); // the fast path: if an NDNts upgrade ends it, this fails
-  expect(wireOf(new Data("/w/2", Uint8Array.of(4)))).toEqual(Encoder.encode(new Data("/w/2", Uint8Array.of(4))));
+  expect(taken!.buffer).toBe(wire.buffer); // the fast path: if an NDNts upgrade ends it, this fails
+  const made = new Data("/w/2", Uint8Array.of(4));
+  expect(wireOf(made)).toBeUndefined();
+  const sent = Encoder.encode(made); // as a face encodes it
+  expect(wireOf(made)!.buffer).toBe(sent.buffer);
+});
+
+test("Content Store: a Data made on this node goes in at the next use of the store, with the wire its face made, or encoded then", () => {
+  const cs = new ContentStore(10);
+  const made = new Data("/m/1", Uint8Array.of(7), Data.FreshnessPeriod(1000));
+  cs.insert(made, 0);
+  const sent = Encoder.encode(made); // the face it goes out on encodes it
+  const hit = cs.lookup(new Interest("/m/1", Interest.MustBeFresh), 500);
+  expect(hit && Encoder.encode(hit)).toEqual(sent);
+  // Never encoded by a face: the store encodes it itself, when next used.
+  cs.insert(new Data("/m/2", Uint8Array.of(8)), 0);
+  expect(cs.size).toBe(2);
+  expect(cs.lookup(new Interest("/m/2"), 0)?.content).toEqual(Uint8Array.of(8));
+  // One deferred, then another inserted: both kept.
+  cs.insert(new Data("/m/3", Uint8Array.of(9)), 0);
+  cs.insert(new Data("/m/4", Uint8Array.of(10)), 0);
+  expect(cs.lookup(new Interest("/m/3"), 0)?.content).toEqual(Uint8Array.of(9));
+  expect(cs.lookup(new Interest("/m/4"), 0)?.content).toEqual(Uint8Array.of(10));
 });

@@ -1,7 +1,7 @@
 import { Data, type Interest, type Name } from "@ndn/packet";
 import { Decoder } from "@ndn/tlv";
 
-import { wireOf } from "../util/encode.js";
+import { encodeCompact, wireOf } from "../util/encode.js";
 import { nameHash } from "./name-hash.js";
 
 /** A slot's hash once it is dead (hashes are 31-bit, never negative). */
@@ -45,12 +45,19 @@ export class ContentStore {
   private logEnd = 0;
   /** Octets of live slots' wires in the log. */
   private liveOctets = 0;
+  /**
+   * The last Data inserted, if it had no wire yet (made by an application on this node): it goes
+   * in at the next use of the store, by when the face it was sent on has usually encoded it, and
+   * its wire is then taken as it is instead of encoded a second time.
+   */
+  private deferred?: { data: Data; now: number; hash: number };
   public hits = 0;
   public misses = 0;
 
   constructor(public readonly capacity: number) {}
 
   get size(): number {
+    this.takeDeferred();
     return this.slotOf.size;
   }
 
@@ -59,8 +66,26 @@ export class ContentStore {
     if (this.capacity <= 0) {
       return;
     }
-    this.kill(hash);
+    this.takeDeferred();
     const wire = wireOf(data);
+    if (wire) {
+      this.store(data, wire, now, hash);
+    } else {
+      this.deferred = { data, now, hash };
+    }
+  }
+
+  /** Store the deferred Data, encoding it if no face did meanwhile. */
+  private takeDeferred(): void {
+    if (this.deferred) {
+      const { data, now, hash } = this.deferred;
+      this.deferred = undefined;
+      this.store(data, wireOf(data) ?? encodeCompact(data), now, hash);
+    }
+  }
+
+  private store(data: Data, wire: Uint8Array, now: number, hash: number): void {
+    this.kill(hash);
     this.append(hash, wire, nameValueOffset(wire), data.name.value.length, now + data.freshnessPeriod);
     while (this.slotOf.size > this.capacity) {
       this.dropOldest();
@@ -72,6 +97,7 @@ export class ContentStore {
    * @param hash - the name's {@link nameHash}, when the caller has it already.
    */
   lookup(interest: Interest, now = Date.now(), hash?: number): Data | undefined {
+    this.takeDeferred();
     const slot = interest.canBePrefix ? this.slotUnder(interest, now) : this.slotNamed(interest.name, hash ?? nameHash(interest.name));
     if (slot === undefined || (interest.mustBeFresh && now >= this.freshUntil[slot]!)) {
       ++this.misses;

@@ -26,10 +26,11 @@ const wireTaker = {
 };
 
 /**
- * A Data's wire: the one it keeps, without a copy, or else a new encoding. For a store that copies
- * it at once (the Content Store): the wire a Data keeps is a view of whatever buffer it came in.
+ * The wire a Data keeps (decoded, or encoded once), without a copy, if it keeps one. For a store
+ * that copies it at once (the Content Store): the wire a Data keeps is a view of whatever buffer it
+ * came in.
  */
-export function wireOf(data: Data): Uint8Array {
+export function wireOf(data: Data): Uint8Array | undefined {
   wireTaker.wire = undefined;
   wireTaker.calls = 0;
   try {
@@ -39,5 +40,5 @@ export function wireOf(data: Data): Uint8Array {
   }
   const wire = wireTaker.calls === 1 ? wireTaker.wire : undefined;
   wireTaker.wire = undefined;
-  return wire ?? encodeCompact(data);
+  return wire;
 }
