@@ -7,7 +7,7 @@ import {
   Clinic, ConsultationBlock, ConsultationReplica, type ConsultationReplicaOptions, MAX_RECORD, RecordKind, writeRecord,
 } from "../src/consultation/mod.js";
 import { fullName } from "../src/ledger/mod.js";
-import { consultationBlockName, consultationPrefix, hospitalPrefix, patientPrefix, showName, staffPrefix } from "../src/naming/mod.js";
+import { consultationBlockName, consultationPrefix, hospitalPrefix, parseName, patientPrefix, showName, staffPrefix } from "../src/naming/mod.js";
 import { EmulatedNetwork } from "../src/network/mod.js";
 import { VirtualClock } from "../src/sim/virtual-clock.js";
 import { parseTopology } from "../src/topology/mod.js";
@@ -475,4 +475,35 @@ test("a clinic refuses a record over MAX_RECORD octets, and keeps the records of
   expect(String(errors[0])).toMatch(/own block 0 would not be accepted/);
   expect(clinic.committed).toBe(0);
   expect(clinic["waiting"]).toEqual([kept]);
+}, 60_000);
+
+test("a member announcing a height it never made costs a few asks, not one per height: the group's other blocks still come", async () => {
+  using clock = new VirtualClock({ epoch: Date.UTC(2026, 0, 1), seed: 4 }).install();
+  const ids = await identities();
+  using net = star(ids, ["h1", "h2", "h4"]);
+  const reported: Data[] = [];
+  using h1 = await startReplica(net, "h1", "h1", ids, { onBlock: (b) => reported.push(b) });
+  // h4 announces a billion blocks and has two.
+  const [r2, r4] = [ids.registrars.get("h2")!, ids.registrars.get("h4")!];
+  const c0 = await signedBlock(r4, "h4", 0, undefined);
+  const c1 = await signedBlock(r4, "h4", 1, fullName(c0));
+  const askedHeights = new Set<number>();
+  using _h4 = await handMadeHospital(net, "h4", r4, 1e9, (name) => {
+    const p = parseName(name);
+    if (p.kind === "consultation-block") {
+      askedHeights.add(p.height);
+    }
+    return byName([c0, c1], name);
+  });
+  await clock.advance(1000);
+  const y = await signedBlock(r2, "h2", 0, undefined);
+  using _h2 = await handMadeHospital(net, "h2", r2, 1, (name) => byName([y], name));
+  // Heights 2, 3 and 4 asked for in vain (8 s each), the rest waiting with height 4; then h2's block.
+  await clock.advance(40_000);
+  expect(reported).toEqual([c0, c1, y]);
+  expect([...askedHeights].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+  // Retries ask for the lowest height not had, and the rest waits with it: still only those.
+  await clock.advance(300_000);
+  expect([...askedHeights].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+  expect(h1.dag.size).toBe(3);
 }, 60_000);

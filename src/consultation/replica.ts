@@ -73,8 +73,11 @@ export class ConsultationReplica implements Disposable {
   private readonly face: ConsumerFace;
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
-  /** Announced blocks not fetched yet (by `<hospital>/<height>`), asked for again by a timer. */
-  private readonly unfetched: RetrySchedule<{ hospital: string; height: number }>;
+  /**
+   * Announced blocks not fetched yet, asked for again by a timer: the lowest height of a range
+   * not had (by `<hospital>/<height>`), with the range's top.
+   */
+  private readonly unfetched: RetrySchedule<AnnouncedRange>;
   /** The missing roots of waiting blocks (by full name), asked for again by the same timer. */
   private readonly missingParents: RetrySchedule<Name>;
   private retryTimer?: ReturnType<typeof setTimeout>;
@@ -160,9 +163,8 @@ export class ConsultationReplica implements Disposable {
       return;
     }
     try {
-      for (const seq of update.seqNums()) {
-        await this.fetchBlock(hospital, seq - 1);
-      }
+      // Sequence number = height + 1.
+      await this.fetchRange({ hospital, height: update.loSeqNum - 1, top: update.hiSeqNum - 1 }, MISSES_PER_RANGE);
     } finally {
       // Even after a failure (a store error, a block that would not verify): what waits is asked for again.
       this.scheduleRetry();
@@ -170,20 +172,35 @@ export class ConsultationReplica implements Disposable {
   }
 
   /**
-   * Fetch one announced block. One that cannot be had now is asked for again later, ever less
-   * often: sync announces each height once, and a quiet ledger announces nothing new.
+   * Fetch announced blocks, lowest first. One that cannot be had now is asked for again later,
+   * ever less often (sync announces each height once, and a quiet ledger announces nothing new);
+   * after `maxMisses` of them, the rest of the range waits with the last. That bounds what a member
+   * announcing a height it never made costs: a few asks per announcement ({@link MISSES_PER_RANGE}),
+   * one per retry of the range (`maxMisses` 1), not one per height.
    */
-  private async fetchBlock(hospital: string, height: number): Promise<void> {
-    if (this.stopping) {
-      return;
-    }
-    const key = positionKey(hospital, height);
-    const data = await this.face.fetch(new Interest(consultationBlockName(this.opts.consortium, hospital, height), Interest.Lifetime(2000)), 4);
-    if (data) {
+  private async fetchRange(range: AnnouncedRange, maxMisses: number): Promise<void> {
+    const { hospital, top } = range;
+    let misses = 0;
+    for (let height = range.height; height <= top; ++height) {
+      if (this.stopping) {
+        return;
+      }
+      const key = positionKey(hospital, height);
+      if (this.dag.at(hospital, height)) {
+        this.unfetched.forget(key); // it came as another block's parent
+        continue;
+      }
+      const data = await this.face.fetch(new Interest(consultationBlockName(this.opts.consortium, hospital, height), Interest.Lifetime(2000)), 4);
+      if (!data) {
+        const last = ++misses >= maxMisses;
+        this.unfetched.asked(key, { hospital, height, top: last ? top : height }, Date.now());
+        if (last) {
+          return;
+        }
+        continue;
+      }
       this.unfetched.forget(key);
       await this.receive(data, hospital);
-    } else {
-      this.unfetched.asked(key, { hospital, height }, Date.now());
     }
   }
 
@@ -233,16 +250,12 @@ export class ConsultationReplica implements Disposable {
     const now = Date.now();
     let budget = this.opts.asksPerRound ?? 8;
     try {
-      for (const { hospital, height } of this.unfetched.due(now)) {
+      for (const range of this.unfetched.due(now)) {
         if (this.stopping || budget <= 0) {
           return;
         }
-        if (this.dag.at(hospital, height)) {
-          this.unfetched.forget(positionKey(hospital, height)); // it came as another block's parent
-        } else {
-          --budget;
-          await this.fetchBlock(hospital, height);
-        }
+        --budget;
+        await this.fetchRange(range, 1);
       }
       for (const parent of this.missingParents.due(now)) {
         if (this.stopping || budget <= 0) {
@@ -352,6 +365,16 @@ export class ConsultationReplica implements Disposable {
     this.dagServer.close();
     this.face[Symbol.dispose]();
   }
+}
+
+/** Heights of one announced range asked for in vain before the rest of it waits for a retry. */
+const MISSES_PER_RANGE = 3;
+
+/** Announced heights of a hospital's chain, from `height` up to `top`. */
+interface AnnouncedRange {
+  hospital: string;
+  height: number;
+  top: number;
 }
 
 /** The key of an announced block in the retry schedule. */
