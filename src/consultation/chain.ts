@@ -47,15 +47,15 @@ export class ConsultationChain {
     const out: Data[] = [];
     const rest = records.map((r) => Encoder.encode(r));
     // Refused before any block is made: a block over MAX_CONTENT would not cross NFD.
-    const room = MAX_CONTENT - this.nextBlock(time).toContent().length - 2;
-    const tooBig = rest.findIndex((wire) => recordSize(wire) > room);
-    if (tooBig >= 0) {
-      throw new Error(`record ${showName(records[tooBig]!.name)} takes ${recordSize(rest[tooBig]!)} octets in a block, which has room for ${room}: nothing committed`);
+    const room = roomIn(this.nextBlock(time));
+    for (const [i, wire] of rest.entries()) {
+      if (recordSize(wire) > room) {
+        throw new Error(`record ${showName(records[i]!.name)} takes ${recordSize(wire)} octets in a block, which has room for ${room}: nothing committed`);
+      }
     }
     do {
       const block = this.nextBlock(time);
-      // The outer TLV's length may take 2 octets more once records are in.
-      let room = MAX_CONTENT - block.toContent().length - 2;
+      let room = roomIn(block);
       const take: Uint8Array[] = [];
       while (rest.length > 0) {
         const size = recordSize(rest[0]!);
@@ -104,6 +104,12 @@ export class ConsultationChain {
     const evidence = this.dag.unreferencedForks(this.hospital).filter((n) => !newest.some((x) => x.equals(n)));
     return [...newest, ...evidence.slice(0, MAX_EVIDENCE_REFS)];
   }
+}
+
+/** Octets of records a block without records yet has room for. */
+function roomIn(block: ConsultationBlock): number {
+  // The outer TLV's length may take 2 octets more once records are in.
+  return MAX_CONTENT - block.toContent().length - 2;
 }
 
 /** Octets a record takes in a block's content: its RecordData TLV. */
