@@ -186,6 +186,33 @@ test("in a cycle with multicast routes, the nonce guard stops a looping Interest
   }
 });
 
+test("a retransmission that joins a pending Interest goes upstream with a new nonce, not as a loop", async () => {
+  using clock = new VirtualClock({ epoch: 0 }).install();
+  const nodes = [0, 1, 2].map(() => new NodeForwarder({ csCapacity: 0 }));
+  const links = [0, 1].map((i) => {
+    const l = new Link(`n${i}`, `n${i + 1}`, { delayMs: 5 }, 1);
+    nodes[i]!.addNetworkFace(l.faceA).addRoute(new Name("/p"));
+    nodes[i + 1]!.addNetworkFace(l.faceB);
+    return l;
+  });
+  // The producer lets the first Interest go unanswered: its consumer retransmits.
+  const nonces: number[] = [];
+  const p = produce("/p", async (i) => (nonces.push(i.nonce!), nonces.length === 1 ? undefined : new Data(i.name)), { fw: nodes[2]!.fw });
+  const ask = () => consume(new Interest("/p/x", Interest.Lifetime(1000)), { fw: nodes[0]!.fw, retx: 0 }).then(() => true, () => false);
+  const first = ask();
+  const again = new Promise((resolve) => setTimeout(() => resolve(ask()), 100));
+  await clock.advance(2000);
+  // NDNts's pending entry sends its first Interest again at each node; each time with a new nonce.
+  expect(await again).toBe(true);
+  expect(await first).toBe(true);
+  expect(nonces).toHaveLength(2);
+  expect(nodes.map((n) => n.counters.loops)).toEqual([0, 0, 0]);
+  p.close();
+  for (const l of links) {
+    l[Symbol.dispose]();
+  }
+});
+
 test("Content Store: least recently used goes first", () => {
   const cs = new ContentStore(2);
   const a = new Data("/a", Data.FreshnessPeriod(1000));

@@ -1,6 +1,5 @@
 import { produce, type Producer } from "@ndn/endpoint";
 import { Forwarder, type FwFace } from "@ndn/fw";
-import { Bridge } from "@ndn/l3face";
 import { Data, Interest, Name } from "@ndn/packet";
 
 import { Link } from "../network/mod.js";
@@ -9,6 +8,7 @@ import { virtualTime } from "../sim/time-driver.js";
 import { ConsumerFace } from "../streams/mod.js";
 import { medianRound, round2, secondsSince } from "./measure.js";
 import { BenchProcess } from "./own-process.js";
+import { WireBridge } from "./wire-bridge.js";
 
 export interface ChainOptions {
   hops: number;
@@ -21,8 +21,8 @@ export interface ChainOptions {
   /** The node layer's options, for `node-layer`. @defaultValue its defaults */
   layerOptions?: NodeLayerOptions;
   /**
-   * How the nodes are joined: `bridges`, NDNts bridges with no delay, in real time, every packet
-   * encoded and decoded at each; `simulated`, the simulator's own links (5 ms, packet objects) in
+   * How the nodes are joined: `bridges`, {@link WireBridge}s with no delay, in real time, every
+   * packet encoded and decoded at each; `simulated`, the simulator's own links (5 ms, packet objects) in
    * virtual time: what forwarding costs inside a simulation. @defaultValue "bridges"
    */
   links?: "bridges" | "simulated";
@@ -50,9 +50,11 @@ export class ForwardingChain implements Disposable {
     const layers = this.layers = Array.from({ length: opts.hops + 1 }, () => (opts.nodes === "node-layer" ? new NodeForwarder(opts.layerOptions) : undefined));
     const fws = this.fws = layers.map((l) => l?.fw ?? Forwarder.create());
     const addFace = (i: number, face: FwFace.RxTx) => layers[i]?.addNetworkFace(face) ?? fws[i]!.addFace(face);
-    this.joins = fws.slice(1).map((fw, i) => {
+    this.joins = fws.slice(1).map((_, i) => {
       if (!this.time) {
-        return Bridge.create({ fwA: fws[i]!, fwB: fw, routesAB: ["/p"], routesBA: [] });
+        const bridge = new WireBridge((face) => addFace(i, face), (face) => addFace(i + 1, face), `n${i}-n${i + 1}`);
+        bridge.faceA.addRoute(new Name("/p"));
+        return bridge;
       }
       const link = new Link(`n${i}`, `n${i + 1}`, { delayMs: 5 }, 1);
       addFace(i, link.faceA).addRoute(new Name("/p"));

@@ -92,11 +92,6 @@ interface FaceState {
   send: (pkt: FwPacket) => void;
   /** A link to another node (numbered from 1), or 0 for an application's face. */
   networkId: number;
-  /**
-   * Nonces of the Interests sent on a network face, while they could still be in flight: another
-   * name with the same nonce would only get a new nonce it did not need.
-   */
-  sentNonces?: RecentMemory<number>;
 }
 
 /**
@@ -136,6 +131,8 @@ export class NodeForwarder {
    */
   private readonly seenNonces: RecentMemory<number, number>;
   private networkFaces = 0;
+  /** The Interest the forwarder is processing, if any: what it sends of another is sent again ({@link freshNonce}). */
+  private forwarding?: Interest;
   private readonly faces = new WeakMap<FwFace, FaceState>();
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
   private readonly flows?: UnicastFlows;
@@ -158,7 +155,13 @@ export class NodeForwarder {
     fw.processInterest = (face, pkt) => {
       const admitted = this.admitInterest(face, pkt);
       if (admitted) {
-        processInterest(face, admitted);
+        const outer = this.forwarding;
+        this.forwarding = admitted.l3;
+        try {
+          processInterest(face, admitted);
+        } finally {
+          this.forwarding = outer;
+        }
       }
     };
     fw.processData = (face, pkt) => processData(face, this.admitData(face, pkt));
@@ -173,8 +176,6 @@ export class NodeForwarder {
     const fwFace = this.fw.addFace(face);
     const state = this.faces.get(fwFace)!;
     state.networkId = ++this.networkFaces;
-    // Twice as long as a loop guard remembers at least: the next node's guard counts from receipt.
-    state.sentNonces = new RecentMemory(2 * this.deadNonceMs);
     return fwFace;
   }
 
@@ -199,7 +200,7 @@ export class NodeForwarder {
       };
     }
     this.faces.set(face, state);
-    face.send = (pkt) => state.send(state.sentNonces ? this.freshNonce(state.sentNonces, pkt) :
+    face.send = (pkt) => state.send(state.networkId > 0 ? this.freshNonce(pkt) :
       this.flows ? toApplication(this.flows, pkt) : pkt);
   }
 
@@ -226,21 +227,17 @@ export class NodeForwarder {
   }
 
   /**
-   * An Interest going out on a network face again with a nonce it already carried there gets a new
-   * one. NDNts's PIT forwards its first Interest again when a retransmission joins a pending entry,
-   * and the next node's loop guard would take that for a loop and drop it; NFD sends the nonce of
-   * the Interest that came in.
+   * An Interest going out on a network face again gets a new nonce. NDNts's PIT sends its entry's
+   * first Interest, nonce and all, each time another Interest joins the entry (a retransmission, a
+   * new downstream), and the next node's loop guard would take it for a loop and drop it; NFD sends
+   * the nonce of the Interest that came in. The PIT sends only while it processes an Interest, so
+   * what it sends then, other than that Interest, is an earlier one sent again.
    */
-  private freshNonce(sentNonces: RecentMemory<number>, pkt: FwPacket): FwPacket {
-    if (!this.nonceGuard || !FwPacket.isEncodable(pkt) || !(pkt.l3 instanceof Interest)) {
+  private freshNonce(pkt: FwPacket): FwPacket {
+    if (!this.nonceGuard || pkt.l3 === this.forwarding || !FwPacket.isEncodable(pkt) || !(pkt.l3 instanceof Interest)) {
       return pkt;
     }
-    const now = Date.now();
-    // Every Interest has its nonce from admitInterest.
-    const nonce = smallNonce(pkt.l3);
-    const interest = sentNonces.get(nonce, now) ? withNonce(pkt.l3) : pkt.l3;
-    sentNonces.set(interest === pkt.l3 ? nonce : smallNonce(interest), true, now);
-    return interest === pkt.l3 ? pkt : FwPacket.create(interest, pkt.token, pkt.congestionMark);
+    return FwPacket.create(withNonce(pkt.l3), pkt.token, pkt.congestionMark);
   }
 
   /** @returns whether the Interest goes on to the forwarder. */
