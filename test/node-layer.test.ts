@@ -6,7 +6,7 @@ import { Decoder, Encoder } from "@ndn/tlv";
 import { expect, test } from "vitest";
 
 import { EmulatedNetwork, Link } from "../src/network/mod.js";
-import { ContentStore, nameHash, type NodeLayerOptions, NodeForwarder, RecentMemory } from "../src/node/mod.js";
+import { ContentStore, IntTable, nameHash, type NodeLayerOptions, NodeForwarder, RecentMemory } from "../src/node/mod.js";
 import { Random } from "../src/util/random.js";
 import { MODES } from "../src/scenario/mod.js";
 import { wireOf } from "../src/util/encode.js";
@@ -329,21 +329,53 @@ test("unicast flows (modes ip and cloud): every request crosses every link, and 
 });
 
 test("recent memory keeps a key at least its period and at most twice that", () => {
-  const memory = new RecentMemory<number, string>(1000);
-  memory.set(1, "a", 5000); // the first use starts the schedule: generations turn at 6000, 7000, …
-  memory.set(2, "b", 5999);
-  expect(memory.get(1, 5999)).toBe("a");
-  expect(memory.get(1, 6999)).toBe("a"); // the previous generation
-  expect(memory.get(2, 6999)).toBe("b"); // at least its period after it was set
+  const memory = new RecentMemory(1000);
+  memory.set(1, 11, 5000); // the first use starts the schedule: generations turn at 6000, 7000, …
+  memory.set(2, 12, 5999);
+  expect(memory.get(1, 5999)).toBe(11);
+  expect(memory.get(1, 6999)).toBe(11); // the previous generation
+  expect(memory.get(2, 6999)).toBe(12); // at least its period after it was set
   expect(memory.get(1, 7000)).toBeUndefined(); // at most twice its period
   expect(memory.get(2, 7000)).toBeUndefined();
-  memory.set(3, "c", 7500);
-  expect(memory.get(3, 8400)).toBe("c");
+  memory.set(3, 13, 7500);
+  expect(memory.get(3, 8400)).toBe(13);
   // After a silence longer than both generations nothing is left, and the schedule starts again.
   expect(memory.get(3, 10_100)).toBeUndefined();
-  memory.set(4, "d", 10_100);
-  expect(memory.get(4, 12_099)).toBe("d");
+  memory.set(4, 14, 10_100);
+  expect(memory.get(4, 12_099)).toBe(14);
   expect(memory.get(4, 12_100)).toBeUndefined();
+});
+
+test("int table: keys of any 32 bits, found after others of the same probe were deleted, room kept when cleared", () => {
+  const table = new IntTable();
+  const random = new Random(11);
+  const model = new Map<number, number>();
+  const keys: number[] = [];
+  // Enough keys to grow it several times, deletions among them, checked against a Map throughout.
+  for (let i = 0; i < 20_000; ++i) {
+    if (keys.length > 0 && random.next() < 0.3) {
+      const at = Math.floor(random.next() * keys.length);
+      const old = keys[at]!;
+      [keys[at], keys[keys.length - 1]] = [keys.at(-1)!, old];
+      keys.pop();
+      expect(table.delete(old)).toBe(true);
+      model.delete(old);
+    }
+    const key = Math.floor(random.uniform(0, 2 ** 32)) | 0;
+    if (!model.has(key)) {
+      keys.push(key);
+    }
+    table.set(key, i);
+    model.set(key, i);
+  }
+  expect(table.size).toBe(model.size);
+  for (const [key, value] of model) {
+    expect(table.get(key)).toBe(value);
+  }
+  expect(table.get(123_456_789) ?? table.delete(123_456_789)).toBe(false);
+  expect([...table.entryValues()].sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b));
+  table.clear();
+  expect([table.size, table.get(keys[0]!)]).toEqual([0, undefined]);
 });
 
 test("Content Store: two names of one hash are told apart by their octets; storing one drops the other", () => {

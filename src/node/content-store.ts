@@ -2,6 +2,7 @@ import { Data, type Interest, type Name } from "@ndn/packet";
 import { Decoder } from "@ndn/tlv";
 
 import { encodeCompact, wireOf } from "../util/encode.js";
+import { IntTable } from "./int-table.js";
 import { nameHash } from "./name-hash.js";
 
 /** A slot's hash once it is dead (hashes are 31-bit, never negative). */
@@ -27,7 +28,7 @@ const FIRST_OCTETS = 64 * 1024;
  */
 export class ContentStore {
   /** The slot of each stored name, by its hash. */
-  private readonly slotOf = new Map<number, number>();
+  private readonly slotOf = new IntTable();
   /** Each slot's name hash, or DEAD once it was evicted, used or stored again. */
   private hashes: Int32Array = new Int32Array(0);
   /** Where each slot's wire is in the log, and where in the wire its name's TLV-VALUE is. */
@@ -132,7 +133,7 @@ export class ContentStore {
    */
   private slotUnder(interest: Interest, now: number): number | undefined {
     const prefix = interest.name.value;
-    for (const slot of this.slotOf.values()) {
+    for (const slot of this.slotOf.entryValues()) {
       const octets = this.nameOctetsOf(slot, prefix.length);
       if (equalOctets(octets, prefix) &&
         (!interest.mustBeFresh || now < this.freshUntil[slot]!)) {

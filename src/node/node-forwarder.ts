@@ -129,7 +129,7 @@ export class NodeForwarder {
    * nonce within a few seconds (about once in 2^32 / Interests per second) share an entry, and the
    * older loses its guard.
    */
-  private readonly seenNonces: RecentMemory<number, number>;
+  private readonly seenNonces: RecentMemory;
   private networkFaces = 0;
   /** The Interest the forwarder is processing, if any: what it sends of another is sent again ({@link freshNonce}). */
   private forwarding?: Interest;

@@ -1,24 +1,27 @@
+import { IntTable } from "./int-table.js";
+
 /**
- * Keys remembered for a while, in two generations dropped whole: a key set now is remembered for
- * at least `ms` and at most twice that. A forwarder remembers a nonce for every Interest it sees;
- * a timestamp and a sweep per entry cost more garbage and time than the loop guard is worth, and
- * NFD's dead nonce list is approximate in the same way.
+ * Integer keys remembered for a while, each with a non-negative 31-bit value ({@link IntTable}), in
+ * two generations dropped whole: a key set now is remembered for at least `ms` and at most twice
+ * that. A forwarder remembers a nonce for every Interest it sees; a timestamp and a sweep per
+ * entry cost more garbage and time than the loop guard is worth, and NFD's dead nonce list is
+ * approximate in the same way.
  */
-export class RecentMemory<K, V = true> {
-  private current = new Map<K, V>();
-  private previous = new Map<K, V>();
+export class RecentMemory {
+  private current = new IntTable();
+  private previous = new IntTable();
   /** Set at first use, from the caller's clock (a simulation's may start at any time). */
   private rotateAt = -Infinity;
 
   constructor(private readonly ms: number) {}
 
   /** The value remembered for `key`, if it is still remembered at `now`. */
-  get(key: K, now: number): V | undefined {
+  get(key: number, now: number): number | undefined {
     this.age(now);
     return this.current.get(key) ?? this.previous.get(key);
   }
 
-  set(key: K, value: V, now: number): void {
+  set(key: number, value: number, now: number): void {
     this.age(now);
     this.current.set(key, value);
   }
