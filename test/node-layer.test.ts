@@ -167,8 +167,8 @@ test("in a cycle with multicast routes, the nonce guard stops a looping Interest
     const nodes = [0, 1, 2].map(() => new NodeForwarder({ nonceGuard, csCapacity: 0, aggregation: false }));
     const links = [[0, 1], [1, 2], [2, 0]].map(([a, b]) => {
       const l = new Link(`n${a}`, `n${b}`, { delayMs: 1 }, 1);
-      nodes[a!]!.fw.addFace(l.faceA).addRoute("/nowhere");
-      nodes[b!]!.fw.addFace(l.faceB).addRoute("/nowhere");
+      nodes[a!]!.addNetworkFace(l.faceA).addRoute(new Name("/nowhere"));
+      nodes[b!]!.addNetworkFace(l.faceB).addRoute(new Name("/nowhere"));
       return l;
     });
     setTimeout(() => void consume(new Interest("/nowhere/x", Interest.Lifetime(50)), { fw: nodes[0]!.fw, retx: 0 }).catch(() => undefined), 0);
@@ -186,7 +186,7 @@ test("in a cycle with multicast routes, the nonce guard stops a looping Interest
   }
 });
 
-test("a retransmission that joins a pending Interest goes upstream with a new nonce, not as a loop", async () => {
+test("a retransmission that joins a pending Interest goes upstream with its own nonce, not taken for a loop", async () => {
   using clock = new VirtualClock({ epoch: 0 }).install();
   const nodes = [0, 1, 2].map(() => new NodeForwarder({ csCapacity: 0 }));
   const links = [0, 1].map((i) => {
@@ -202,7 +202,7 @@ test("a retransmission that joins a pending Interest goes upstream with a new no
   const first = ask();
   const again = new Promise((resolve) => setTimeout(() => resolve(ask()), 100));
   await clock.advance(2000);
-  // NDNts's pending entry sends its first Interest again at each node; each time with a new nonce.
+  // NDNts's pending entry sends its first Interest again at each node: with the retransmission's nonce.
   expect(await again).toBe(true);
   expect(await first).toBe(true);
   expect(nonces).toHaveLength(2);

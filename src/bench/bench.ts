@@ -30,7 +30,7 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
   process.stderr.write("bench: publishing signed readings…\n");
   const publish = await benchPublish(opts.quick ? 2000 : 6000);
   process.stderr.write("bench: forwarding through the node layer and plain @ndn/fw…\n");
-  const forwarding = await benchForwarding(opts.quick ? { pairs: 3, turns: 6, exchanges: 500 } : { pairs: 12, turns: 16, exchanges: 1000 });
+  const forwarding = await benchForwarding(opts.quick ? { pairs: 3, exchanges: 10_000 } : { pairs: 8, exchanges: 30_000 });
   process.stderr.write("bench: consultation ledger…\n");
   const consultation = {
     commitRecordsPerSecond: Math.round(await benchCommit(opts.quick ? 300 : 2000)),
@@ -54,6 +54,7 @@ export async function runBenchmarks(opts: BenchOptions): Promise<Record<string, 
     publishCeiling: publish.publishCeiling,
     forwardVsPlainFw: forwarding.forwardVsPlainFw,
     csHitVsMiss: forwarding.csHitVsMiss,
+    plainFwHoldingLayerOctetsVsPlainFw: forwarding.plainFwHoldingLayerOctetsVsPlainFw,
     simRealtimeFactor: simulation.default.realtimeFactor,
     simRealtimeCeiling: simulation.default.ceilingRealtimeFactor,
     cityRealtimeFactor: simulation.city.realtimeFactor,

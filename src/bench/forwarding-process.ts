@@ -1,22 +1,30 @@
 /**
- * One side of a pair {@link benchForwarding} measures: `node forwarding-process.js plain|node-layer`
- * builds a {@link ForwardingChain} and warms it up (so that turns measure compiled code), then runs
- * each {@link ForwardingRequest} its parent sends and answers with the seconds it took. With
- * EXCHANGES after the configuration, it runs that many once, after the warm-up, prints
- * `{"exchangesPerSecond": N}` and exits (scripts/forwarding-instructions.sh).
+ * One run {@link benchForwarding} measures, in a process of its own:
+ * `node forwarding-process.js plain|node-layer EXCHANGES [HOLD_BYTES]` builds a
+ * {@link ForwardingChain}, warms it up with 3,000 exchanges, then runs EXCHANGES new names through
+ * it without a pause, as a loaded forwarder does, and prints `{"exchangesPerSecond": N, ...}`.
+ * With `node-layer` it then asks for names it holds again (`hitExchangesPerSecond`). With
+ * HOLD_BYTES the process holds that many octets in typed arrays from before the warm-up, as the
+ * node layer's Content Store and tables do (`plain` with the layer's octets: what holding them
+ * costs @ndn/fw alone). `arrayBufferBytes` is what the process's typed arrays held at the end.
  */
-import { serveBenchRequests } from "./own-process.js";
-import { ForwardingChain, FORWARDING_HOPS, type ForwardingRequest, type ForwardingResponse } from "./plain-fw.js";
+import { ForwardingChain, FORWARDING_HOPS, type ForwardingRun } from "./plain-fw.js";
 
-const [nodes = "", once] = process.argv.slice(2);
-if ((nodes !== "plain" && nodes !== "node-layer") || (once !== undefined && !(Number(once) > 0))) {
-  throw new Error("usage: forwarding-process.js plain|node-layer [EXCHANGES]");
+const [nodes = "", exchanges = "", holdBytes = "0"] = process.argv.slice(2);
+if ((nodes !== "plain" && nodes !== "node-layer") || !(Number(exchanges) > 0) || !(Number(holdBytes) >= 0)) {
+  throw new Error("usage: forwarding-process.js plain|node-layer EXCHANGES [HOLD_BYTES]");
 }
 const chain = new ForwardingChain({ hops: FORWARDING_HOPS, nodes });
+const MIB = 1 << 20;
+const held = Array.from({ length: Math.ceil(Number(holdBytes) / MIB) }, () => new Uint8Array(MIB).fill(1));
 await chain.run(3000);
-if (once === undefined) {
-  serveBenchRequests<ForwardingRequest, ForwardingResponse>(async ({ exchanges, again }) => ({ seconds: await chain.run(exchanges, again) }));
-} else {
-  process.stdout.write(`${JSON.stringify({ exchangesPerSecond: Number(once) / await chain.run(Number(once)) })}\n`);
-  chain[Symbol.dispose]();
+const run: ForwardingRun = { exchangesPerSecond: Number(exchanges) / await chain.run(Number(exchanges)) };
+if (nodes === "node-layer") {
+  // Names within the Content Store's capacity, all of them hits.
+  const again = Math.min(Number(exchanges), 5000);
+  run.hitExchangesPerSecond = again / await chain.run(again, true);
 }
+run.arrayBufferBytes = process.memoryUsage().arrayBuffers;
+run.heldBytes = held.reduce((n, a) => n + a.length, 0);
+process.stdout.write(`${JSON.stringify(run)}\n`);
+chain[Symbol.dispose]();

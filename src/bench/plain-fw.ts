@@ -7,7 +7,7 @@ import { NodeForwarder, type NodeLayerOptions } from "../node/mod.js";
 import { virtualTime } from "../sim/time-driver.js";
 import { ConsumerFace } from "../streams/mod.js";
 import { medianRound, round2, secondsSince } from "./measure.js";
-import { BenchProcess } from "./own-process.js";
+import { inOwnProcess } from "./own-process.js";
 import { WireBridge } from "./wire-bridge.js";
 
 export interface ChainOptions {
@@ -124,49 +124,52 @@ export function plainFwSimulatedExchangesPerSecond(opts: { hops: number; exchang
 export const FORWARDING_HOPS = 2;
 
 export interface ForwardingBenchOptions {
-  /** Pairs of processes, one plain @ndn/fw chain and one node layer chain each. */
+  /** Runs of each side: plain @ndn/fw, the node layer, and plain @ndn/fw holding the layer's octets. */
   pairs: number;
-  /** Turns each process of a pair takes. */
-  turns: number;
-  /** Exchanges in a turn. */
+  /** Exchanges a run measures, after its warm-up. */
   exchanges: number;
+}
+
+/** What a forwarding process measures (forwarding-process.ts). */
+export interface ForwardingRun {
+  exchangesPerSecond: number;
+  /** The node layer's, for names its Content Store holds. */
+  hitExchangesPerSecond?: number;
+  /** Octets the process's typed arrays held at the end (`process.memoryUsage().arrayBuffers`). */
+  arrayBufferBytes?: number;
+  /** Of them, octets it was told to hold. */
+  heldBytes?: number;
 }
 
 /**
  * Exchanges through our node layer (Content Store and aggregation on, no hits) against plain
- * @ndn/fw forwarding the same exchanges, in the same run; and the Content Store's hit path against
- * a miss.
+ * @ndn/fw forwarding the same exchanges, in the same run; the Content Store's hit path against a
+ * miss; and what holding as many octets as the layer's Content Store and tables hold costs plain
+ * @ndn/fw alone.
  *
- * On this machine a process's speed differs from the next one's by a tenth or more, and its speed
- * drifts by as much within a second. So each pair of processes (a plain chain, a node layer chain;
- * which starts first alternates) takes turns, plain-layer-layer-plain, each turn new names through
- * the same long-lived chain: both sides meet the same drift, and each keeps its own heap. A pair's
- * ratio is of its total times; the figure is the median pair's. At the end of each pair, the
- * layer's process asks for its last turn's names again, all Content Store hits.
+ * Each run is a process of its own, alone on the machine, that forwards without a pause, as a
+ * loaded forwarder does. Runs taking turns in two live processes (the ninth session's method) let
+ * the idle one's garbage collector finish its work during the other's turn, on the second core: it
+ * flattered the side with more of that work, the layer, by a sixth (BENCHMARKS.md). The sides
+ * alternate (plain, layer; then layer, plain), and the machine's drift from one process to the next
+ * is met by taking the median of `pairs` ratios, each of two adjacent runs. After each pair, plain
+ * @ndn/fw runs again holding the octets the layer's process held beyond the plain one's.
  */
 export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Record<string, number | number[]>> {
-  const pairs: Array<{ plain: number; layer: number; hits: number }> = [];
+  const run = (nodes: "plain" | "node-layer", holdBytes = 0) =>
+    inOwnProcess<ForwardingRun>("forwarding-process.js", [nodes, `${opts.exchanges}`, `${holdBytes}`]);
+  const pairs: Array<{ plain: number; layer: number; hits: number; holding: number; held: number }> = [];
   for (let p = 0; p < opts.pairs; ++p) {
-    const start = (nodes: ChainOptions["nodes"]) => BenchProcess.start<ForwardingRequest, ForwardingResponse>("forwarding-process.js", [nodes!]);
     const [first, second] = p % 2 === 0 ? ["plain", "node-layer"] as const : ["node-layer", "plain"] as const;
-    using a = await start(first);
-    using b = await start(second);
+    const [a, b] = [await run(first), await run(second)];
     const [plain, layer] = first === "plain" ? [a, b] : [b, a];
-    const seconds = { plain: 0, layer: 0 };
-    const turn = async (side: "plain" | "layer") => {
-      seconds[side] += (await (side === "plain" ? plain : layer).request({ exchanges: opts.exchanges })).seconds;
-    };
-    for (let t = 0; t < opts.turns; ++t) {
-      const order = t % 2 === 0 ? ["plain", "layer"] as const : ["layer", "plain"] as const;
-      await turn(order[0]);
-      await turn(order[1]);
-    }
-    const hitSeconds = (await layer.request({ exchanges: opts.exchanges, again: true })).seconds;
-    const rate = (s: number) => (opts.exchanges * opts.turns) / s;
-    pairs.push({ plain: rate(seconds.plain), layer: rate(seconds.layer), hits: opts.exchanges / hitSeconds });
+    const held = Math.max(0, layer.arrayBufferBytes! - plain.arrayBufferBytes!);
+    const holding = await run("plain", held);
+    pairs.push({ plain: plain.exchangesPerSecond, layer: layer.exchangesPerSecond, hits: layer.hitExchangesPerSecond!, holding: holding.exchangesPerSecond, held });
   }
   const median = medianRound(pairs, (r) => r.layer / r.plain);
   const hits = medianRound(pairs, (r) => r.hits / r.layer);
+  const holding = medianRound(pairs, (r) => r.holding / r.plain);
   return {
     hops: FORWARDING_HOPS,
     plainFwExchangesPerSecond: Math.round(median.plain),
@@ -175,14 +178,8 @@ export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Rec
     forwardVsPlainFwPairs: pairs.map((r) => round2(r.layer / r.plain)),
     csHitExchangesPerSecond: Math.round(hits.hits),
     csHitVsMiss: round2(hits.hits / hits.layer),
+    layerHeldMiB: round2(holding.held / 2 ** 20),
+    plainFwHoldingLayerOctetsVsPlainFw: round2(holding.holding / holding.plain),
+    plainFwHoldingLayerOctetsPairs: pairs.map((r) => round2(r.holding / r.plain)),
   };
-}
-
-/** What a forwarding process is asked ({@link ForwardingChain.run}) and answers. */
-export interface ForwardingRequest {
-  exchanges: number;
-  again?: boolean;
-}
-export interface ForwardingResponse {
-  seconds: number;
 }

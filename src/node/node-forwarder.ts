@@ -131,7 +131,7 @@ export class NodeForwarder {
    */
   private readonly seenNonces: RecentMemory;
   private networkFaces = 0;
-  /** The Interest the forwarder is processing, if any: what it sends of another is sent again ({@link freshNonce}). */
+  /** The Interest the forwarder is processing, if any ({@link incomingNonce}). */
   private forwarding?: Interest;
   private readonly faces = new WeakMap<FwFace, FaceState>();
   private readonly counters_ = { aggregated: 0, aggregatedData: 0, loops: 0 };
@@ -200,7 +200,7 @@ export class NodeForwarder {
       };
     }
     this.faces.set(face, state);
-    face.send = (pkt) => state.send(state.networkId > 0 ? this.freshNonce(pkt) :
+    face.send = (pkt) => state.send(state.networkId > 0 ? this.incomingNonce(pkt) :
       this.flows ? toApplication(this.flows, pkt) : pkt);
   }
 
@@ -227,17 +227,20 @@ export class NodeForwarder {
   }
 
   /**
-   * An Interest going out on a network face again gets a new nonce. NDNts's PIT sends its entry's
-   * first Interest, nonce and all, each time another Interest joins the entry (a retransmission, a
-   * new downstream), and the next node's loop guard would take it for a loop and drop it; NFD sends
-   * the nonce of the Interest that came in. The PIT sends only while it processes an Interest, so
-   * what it sends then, other than that Interest, is an earlier one sent again.
+   * An Interest going out on a network face carries the nonce of the Interest the forwarder is
+   * processing, as NFD's do. NDNts's PIT sends its entry's copy of the first Interest, nonce and
+   * all, each time another Interest joins the entry (a retransmission, a new downstream), and the
+   * next node's loop guard would take that for a loop and drop it. The PIT sends only while it
+   * processes an Interest.
    */
-  private freshNonce(pkt: FwPacket): FwPacket {
-    if (!this.nonceGuard || pkt.l3 === this.forwarding || !FwPacket.isEncodable(pkt) || !(pkt.l3 instanceof Interest)) {
+  private incomingNonce(pkt: FwPacket): FwPacket {
+    const incoming = this.forwarding;
+    if (!this.nonceGuard || !incoming || !FwPacket.isEncodable(pkt) || !(pkt.l3 instanceof Interest) || pkt.l3.nonce === incoming.nonce) {
       return pkt;
     }
-    return FwPacket.create(withNonce(pkt.l3), pkt.token, pkt.congestionMark);
+    const interest = new Interest(pkt.l3);
+    interest.nonce = incoming.nonce;
+    return FwPacket.create(interest, pkt.token, pkt.congestionMark);
   }
 
   /** @returns whether the Interest goes on to the forwarder. */
