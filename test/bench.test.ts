@@ -21,6 +21,7 @@ test("npm run bench -- --quick --json FILE writes every figure of issue 7, each 
     forwardVsPlainFw: positive,
     csHitVsMiss: positive,
     plainFwHoldingLayerOctetsVsPlainFw: positive,
+    forwardVsPlainFwSimulatedLinks: positive,
     simRealtimeFactor: positive,
     simRealtimeCeiling: positive,
     cityRealtimeFactor: positive,

@@ -1,20 +1,21 @@
 /**
  * One run {@link benchForwarding} measures, in a process of its own:
- * `node forwarding-process.js plain|node-layer EXCHANGES [HOLD_BYTES]` builds a
- * {@link ForwardingChain}, warms it up with 3,000 exchanges, then runs EXCHANGES new names through
+ * `node forwarding-process.js plain|node-layer EXCHANGES [HOLD_BYTES [bridges|simulated]]` builds a
+ * {@link ForwardingChain} (its links {@link ChainOptions.links}), warms it up with 3,000 exchanges, then runs EXCHANGES new names through
  * it without a pause, as a loaded forwarder does, and prints `{"exchangesPerSecond": N, ...}`.
  * With `node-layer` it then asks for names it holds again (`hitExchangesPerSecond`). With
  * HOLD_BYTES the process holds that many octets in typed arrays from before the warm-up, as the
  * node layer's Content Store and tables do (`plain` with the layer's octets: what holding them
  * costs @ndn/fw alone). `arrayBufferBytes` is what the process's typed arrays held at the end.
  */
-import { ForwardingChain, FORWARDING_HOPS, type ForwardingRun } from "./plain-fw.js";
+import { type ChainOptions, ForwardingChain, FORWARDING_HOPS, type ForwardingRun } from "./plain-fw.js";
 
-const [nodes = "", exchanges = "", holdBytes = "0"] = process.argv.slice(2);
-if ((nodes !== "plain" && nodes !== "node-layer") || !(Number(exchanges) > 0) || !(Number(holdBytes) >= 0)) {
-  throw new Error("usage: forwarding-process.js plain|node-layer EXCHANGES [HOLD_BYTES]");
+const [nodes = "", exchanges = "", holdBytes = "0", links = "bridges"] = process.argv.slice(2);
+if ((nodes !== "plain" && nodes !== "node-layer") || !(Number(exchanges) > 0) || !(Number(holdBytes) >= 0) ||
+  (links !== "bridges" && links !== "simulated")) {
+  throw new Error("usage: forwarding-process.js plain|node-layer EXCHANGES [HOLD_BYTES [bridges|simulated]]");
 }
-const chain = new ForwardingChain({ hops: FORWARDING_HOPS, nodes });
+const chain = new ForwardingChain({ hops: FORWARDING_HOPS, nodes, links: links as ChainOptions["links"] });
 const MIB = 1 << 20;
 const held = Array.from({ length: Math.ceil(Number(holdBytes) / MIB) }, () => new Uint8Array(MIB).fill(1));
 await chain.run(3000);

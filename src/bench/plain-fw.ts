@@ -153,23 +153,31 @@ export interface ForwardingRun {
  * flattered the side with more of that work, the layer, by a sixth (BENCHMARKS.md). The sides
  * alternate (plain, layer; then layer, plain), and the machine's drift from one process to the next
  * is met by taking the median of `pairs` ratios, each of two adjacent runs. After each pair, plain
- * @ndn/fw runs again holding the octets the layer's process held beyond the plain one's.
+ * @ndn/fw runs again holding the octets the layer's process held beyond the plain one's; then both
+ * sides run again over the simulator's links (faces joined by direct calls, past NDNts's face
+ * pipeline, in virtual time), as in a simulation.
  */
 export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Record<string, number | number[]>> {
-  const run = (nodes: "plain" | "node-layer", holdBytes = 0) =>
-    inOwnProcess<ForwardingRun>("forwarding-process.js", [nodes, `${opts.exchanges}`, `${holdBytes}`]);
-  const pairs: Array<{ plain: number; layer: number; hits: number; holding: number; held: number }> = [];
+  const run = (nodes: "plain" | "node-layer", holdBytes = 0, links: ChainOptions["links"] = "bridges") =>
+    inOwnProcess<ForwardingRun>("forwarding-process.js", [nodes, `${opts.exchanges}`, `${holdBytes}`, links!]);
+  const pairs: Array<{ plain: number; layer: number; hits: number; holding: number; held: number; simulated: number }> = [];
   for (let p = 0; p < opts.pairs; ++p) {
     const [first, second] = p % 2 === 0 ? ["plain", "node-layer"] as const : ["node-layer", "plain"] as const;
     const [a, b] = [await run(first), await run(second)];
     const [plain, layer] = first === "plain" ? [a, b] : [b, a];
     const held = Math.max(0, layer.arrayBufferBytes! - plain.arrayBufferBytes!);
     const holding = await run("plain", held);
-    pairs.push({ plain: plain.exchangesPerSecond, layer: layer.exchangesPerSecond, hits: layer.hitExchangesPerSecond!, holding: holding.exchangesPerSecond, held });
+    const [simA, simB] = [await run(first, 0, "simulated"), await run(second, 0, "simulated")];
+    const [simPlain, simLayer] = first === "plain" ? [simA, simB] : [simB, simA];
+    pairs.push({
+      plain: plain.exchangesPerSecond, layer: layer.exchangesPerSecond, hits: layer.hitExchangesPerSecond!,
+      holding: holding.exchangesPerSecond, held, simulated: simLayer.exchangesPerSecond / simPlain.exchangesPerSecond,
+    });
   }
   const median = medianRound(pairs, (r) => r.layer / r.plain);
   const hits = medianRound(pairs, (r) => r.hits / r.layer);
   const holding = medianRound(pairs, (r) => r.holding / r.plain);
+  const simulated = medianRound(pairs, (r) => r.simulated);
   return {
     hops: FORWARDING_HOPS,
     plainFwExchangesPerSecond: Math.round(median.plain),
@@ -181,5 +189,7 @@ export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Rec
     layerHeldMiB: round2(holding.held / 2 ** 20),
     plainFwHoldingLayerOctetsVsPlainFw: round2(holding.holding / holding.plain),
     plainFwHoldingLayerOctetsPairs: pairs.map((r) => round2(r.holding / r.plain)),
+    forwardVsPlainFwSimulatedLinks: round2(simulated.simulated),
+    forwardVsPlainFwSimulatedLinksPairs: pairs.map((r) => round2(r.simulated)),
   };
 }
