@@ -232,7 +232,7 @@ test("a hospital replica stopped while fetching a block's readings stores no par
 
   // The readings are unreachable: the first block with readings waits on them when the hospital stops.
   const first = replicate();
-  await expect.poll(() => first.perPatient.get("p1")!.blocks).toBe(1); // genesis commits none
+  await expect.poll(() => first.perPatient.get("p1")!.blocks, { timeout: 5000 }).toBe(1); // genesis commits none
   await new Promise((r) => setTimeout(r, 100));
   await first.stop();
   expect(first.perPatient.get("p1")).toMatchObject({ blocks: 1, missingReadings: 0 });
