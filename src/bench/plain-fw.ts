@@ -158,20 +158,19 @@ export interface ForwardingRun {
  * pipeline, in virtual time), as in a simulation.
  */
 export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Record<string, number | number[]>> {
-  const run = (nodes: "plain" | "node-layer", holdBytes = 0, links: ChainOptions["links"] = "bridges") =>
-    inOwnProcess<ForwardingRun>("forwarding-process.js", [nodes, `${opts.exchanges}`, `${holdBytes}`, links!]);
+  const run = (nodes: "plain" | "node-layer", holdBytes = 0, links: "bridges" | "simulated" = "bridges") =>
+    inOwnProcess<ForwardingRun>("forwarding-process.js", [nodes, `${opts.exchanges}`, `${holdBytes}`, links]);
   const pairs: Array<{ plain: number; layer: number; hits: number; holding: number; held: number; simulated: number }> = [];
   for (let p = 0; p < opts.pairs; ++p) {
     const [first, second] = p % 2 === 0 ? ["plain", "node-layer"] as const : ["node-layer", "plain"] as const;
     const [a, b] = [await run(first), await run(second)];
     const [plain, layer] = first === "plain" ? [a, b] : [b, a];
-    const held = Math.max(0, layer.arrayBufferBytes! - plain.arrayBufferBytes!);
-    const holding = await run("plain", held);
+    const holding = await run("plain", Math.max(0, layer.arrayBufferBytes! - plain.arrayBufferBytes!));
     const [simA, simB] = [await run(first, 0, "simulated"), await run(second, 0, "simulated")];
     const [simPlain, simLayer] = first === "plain" ? [simA, simB] : [simB, simA];
     pairs.push({
       plain: plain.exchangesPerSecond, layer: layer.exchangesPerSecond, hits: layer.hitExchangesPerSecond!,
-      holding: holding.exchangesPerSecond, held, simulated: simLayer.exchangesPerSecond / simPlain.exchangesPerSecond,
+      holding: holding.exchangesPerSecond, held: holding.heldBytes!, simulated: simLayer.exchangesPerSecond / simPlain.exchangesPerSecond,
     });
   }
   const median = medianRound(pairs, (r) => r.layer / r.plain);

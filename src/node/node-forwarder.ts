@@ -235,7 +235,8 @@ export class NodeForwarder {
    */
   private incomingNonce(pkt: FwPacket): FwPacket {
     const incoming = this.forwarding;
-    if (!this.nonceGuard || !incoming || !FwPacket.isEncodable(pkt) || !(pkt.l3 instanceof Interest) || pkt.l3.nonce === incoming.nonce) {
+    if (!this.nonceGuard || !incoming || !FwPacket.isEncodable(pkt) || !(pkt.l3 instanceof Interest) ||
+      pkt.l3.nonce === incoming.nonce) {
       return pkt;
     }
     const interest = new Interest(pkt.l3);
