@@ -346,7 +346,7 @@ test("recent memory keeps a key at least its period and at most twice that", () 
   expect(memory.get(4, 12_100)).toBeUndefined();
 });
 
-test("int table: keys of any 32 bits, found after others of the same probe were deleted, room kept when cleared", () => {
+test("int table: keys of any 32 bits, found after others of the same probe were deleted, and none after a clear", () => {
   const table = new IntTable();
   const random = new Random(11);
   const model = new Map<number, number>();
