@@ -1,10 +1,10 @@
 #!/bin/sh
-# Instructions per exchange through two hops of NDNts bridges: plain @ndn/fw against our node
+# Instructions per exchange through two hops of wire bridges (src/bench/wire-bridge.ts): plain @ndn/fw against our node
 # layer, counted with valgrind (Debian's `valgrind` package), which this machine's noise does not
 # touch. V8 runs single-threaded, so that its compiler and garbage collector run on the counted
 # thread in the same way each time. Each configuration runs twice, for N1 and N2 exchanges after
 # the same warm-up; the difference over N2 - N1 is the steady state's cost per exchange.
-# usage: scripts/forwarding-instructions.sh [N1 [N2]]   (after npm run build; about 10 minutes)
+# usage: scripts/forwarding-instructions.sh [N1 [N2]]   (after npm run build; about 3 minutes on a 2-core Xeon)
 set -e
 N1=${1:-4000}
 N2=${2:-12000}
