@@ -117,7 +117,6 @@ export class NodeForwarder {
   readonly cs: ContentStore;
   private readonly aggregation: boolean;
   private readonly nonceGuard: boolean;
-  private readonly deadNonceMs: number;
   /** Pending entries by {@link nameHash}: each list may hold other names of the same hash. */
   private readonly pending = new Map<number, PendingEntry[]>();
   /** Pending entries with CanBePrefix: only when there are any must a Data's shorter prefixes be looked up. */
@@ -143,8 +142,7 @@ export class NodeForwarder {
     this.cs = new ContentStore(opts.csCapacity ?? 10_000);
     this.aggregation = opts.aggregation ?? true;
     this.nonceGuard = opts.nonceGuard ?? true;
-    this.deadNonceMs = opts.deadNonceMs ?? 6000;
-    this.seenNonces = new RecentMemory(this.deadNonceMs);
+    this.seenNonces = new RecentMemory(opts.deadNonceMs ?? 6000);
     const fw = Forwarder.create() as Forwarder & ForwarderHooks;
     this.fw = fw;
     this.hooked = fw;
