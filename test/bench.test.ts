@@ -20,7 +20,7 @@ test("npm run bench -- --quick --json FILE writes every figure of issue 7, each 
     publishCeiling: positive,
     forwardVsPlainFw: positive,
     csHitVsMiss: positive,
-    plainFwHoldingLayerOctetsVsPlainFw: positive,
+    forwardVsPlainFwSameFaces: positive,
     forwardVsPlainFwSimulatedLinks: positive,
     simRealtimeFactor: positive,
     simRealtimeCeiling: positive,
@@ -36,7 +36,7 @@ test("npm run bench -- --quick --json FILE writes every figure of issue 7, each 
   // Each ratio comes with the two figures it is made of.
   expect(figures).toMatchObject({
     publish: { publishReadingsPerSecond: positive, rawSignPerSecond: positive },
-    forwarding: { nodeLayerExchangesPerSecond: positive, plainFwExchangesPerSecond: positive, layerHeldMiB: positive },
+    forwarding: { nodeLayerExchangesPerSecond: positive, plainFwExchangesPerSecond: positive, nodeLayerOnL3FaceExchangesPerSecond: positive },
     consultation: { replicationP50Ms: positive, longestPathMs: positive, divergent: 0 },
     storage: { readingPacketOctets: positive },
     simulation: { default: { ceiling: { readingsVerified: positive } } },

@@ -1,33 +1,35 @@
 /**
- * One run {@link benchForwarding} measures, in a process of its own:
- * `node forwarding-process.js plain|node-layer EXCHANGES [HOLD_BYTES [bridges|simulated]]` builds a
- * {@link ForwardingChain} (its links as {@link ChainOptions.links}), warms it up with 3,000
- * exchanges, then runs EXCHANGES new names through it without a pause, as a loaded forwarder does,
- * and prints a {@link ForwardingRun}.
- * With `node-layer` it then asks for names it holds again (`hitExchangesPerSecond`). With
- * HOLD_BYTES the process holds that many octets in typed arrays from before the warm-up, as the
- * node layer's Content Store and tables do (`plain` with the layer's octets: what holding them
- * costs @ndn/fw alone). `arrayBufferBytes` is what the process's typed arrays held at the end.
+ * One run {@link benchForwarding} measures, in a process of its own, started with `--expose-gc`:
+ * `node --expose-gc forwarding-process.js plain|node-layer EXCHANGES [l3face|lp-face [bridges|simulated [steady|fresh]]]`
+ * builds a {@link ForwardingChain} (its faces and links as {@link ChainOptions}), warms it up with
+ * 3,000 exchanges, then runs EXCHANGES new names through it without a pause, as a loaded forwarder
+ * does, and prints a {@link ForwardingRun}.
+ *
+ * `steady` (the default) makes a major garbage collection after the warm-up, as every forwarder
+ * that has run for a while has had: until its first one, @ndn/fw over L3Face promotes almost
+ * nothing from each young collection, and forwards some 20% faster than it ever does again
+ * (BENCHMARKS.md). `fresh` leaves it out, to see that first state; when the process's start
+ * allocated enough to need a major collection already, there is none to see. With `node-layer`
+ * the run then asks for names it holds again (`hitExchangesPerSecond`).
  */
 import { type ChainOptions, ForwardingChain, FORWARDING_HOPS, type ForwardingRun } from "./plain-fw.js";
 
-const [nodes = "", exchanges = "", holdBytes = "0", links = "bridges"] = process.argv.slice(2);
-if ((nodes !== "plain" && nodes !== "node-layer") || !(Number(exchanges) > 0) || !(Number(holdBytes) >= 0) ||
-  (links !== "bridges" && links !== "simulated")) {
-  throw new Error("usage: forwarding-process.js plain|node-layer EXCHANGES [HOLD_BYTES [bridges|simulated]]");
+const [nodes = "", exchanges = "", faces = "l3face", links = "bridges", state = "steady"] = process.argv.slice(2);
+const collect = (globalThis as { gc?: () => void }).gc;
+if ((nodes !== "plain" && nodes !== "node-layer") || !(Number(exchanges) > 0) || (faces !== "l3face" && faces !== "lp-face") ||
+  (links !== "bridges" && links !== "simulated") || (state !== "steady" && state !== "fresh") || !collect) {
+  throw new Error("usage: node --expose-gc forwarding-process.js plain|node-layer EXCHANGES [l3face|lp-face [bridges|simulated [steady|fresh]]]");
 }
-const chain = new ForwardingChain({ hops: FORWARDING_HOPS, nodes, links: links as ChainOptions["links"] });
-const MIB = 1 << 20;
-const held = Array.from({ length: Math.ceil(Number(holdBytes) / MIB) },
-  (_, i) => new Uint8Array(Math.min(MIB, Number(holdBytes) - i * MIB)).fill(1));
+const chain = new ForwardingChain({ hops: FORWARDING_HOPS, nodes, faces: faces as ChainOptions["faces"], links: links as ChainOptions["links"] });
 await chain.run(3000);
+if (state === "steady") {
+  collect();
+}
 const run: ForwardingRun = { exchangesPerSecond: Number(exchanges) / await chain.run(Number(exchanges)) };
 if (nodes === "node-layer") {
   // Names within the Content Store's capacity, all of them hits.
   const again = Math.min(Number(exchanges), 5000);
   run.hitExchangesPerSecond = again / await chain.run(again, true);
 }
-run.arrayBufferBytes = process.memoryUsage().arrayBuffers;
-run.heldBytes = held.reduce((n, a) => n + a.length, 0);
 process.stdout.write(`${JSON.stringify(run)}\n`);
 chain[Symbol.dispose]();

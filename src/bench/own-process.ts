@@ -10,8 +10,9 @@ function benchScript(name: string): string {
 /**
  * Runs one of the bench's scripts (`name`) in a process of its own, on a fresh heap, and returns
  * the JSON it prints: a measurement there pays for no garbage or JIT state of the ones before it.
+ * `nodeFlags` go to Node.js before the script.
  */
-export async function inOwnProcess<T>(name: string, args: readonly string[]): Promise<T> {
-  const { stdout } = await promisify(execFile)(process.execPath, [benchScript(name), ...args]);
+export async function inOwnProcess<T>(name: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<T> {
+  const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags, benchScript(name), ...args]);
   return JSON.parse(stdout) as T;
 }

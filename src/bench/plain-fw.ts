@@ -9,6 +9,7 @@ import { ConsumerFace } from "../streams/mod.js";
 import { medianRound, round2, secondsSince } from "./measure.js";
 import { inOwnProcess } from "./own-process.js";
 import { WireBridge } from "./wire-bridge.js";
+import type { LpFace } from "../faces/mod.js";
 
 export interface ChainOptions {
   hops: number;
@@ -26,6 +27,11 @@ export interface ChainOptions {
    * virtual time: what forwarding costs inside a simulation. @defaultValue "bridges"
    */
   links?: "bridges" | "simulated";
+  /**
+   * The faces on each bridge's wires: NDNts's `L3Face`, or ours, `LpFace`, which ndn-iomt's nodes
+   * put on their UDP and TCP links (a node layer joins it by direct calls). @defaultValue "l3face"
+   */
+  faces?: "l3face" | "lp-face";
 }
 
 /**
@@ -52,7 +58,7 @@ export class ForwardingChain implements Disposable {
     const addFace = (i: number, face: FwFace.RxTx) => layers[i]?.addNetworkFace(face) ?? fws[i]!.addFace(face);
     this.joins = fws.slice(1).map((_, i) => {
       if (!this.time) {
-        const bridge = new WireBridge((face) => addFace(i, face), (face) => addFace(i + 1, face), `n${i}-n${i + 1}`);
+        const bridge = new WireBridge((face) => addFace(i, face), (face) => addFace(i + 1, face), `n${i}-n${i + 1}`, opts.faces);
         bridge.faceA.addRoute(new Name("/p"));
         return bridge;
       }
@@ -124,7 +130,7 @@ export function plainFwSimulatedExchangesPerSecond(opts: { hops: number; exchang
 export const FORWARDING_HOPS = 2;
 
 export interface ForwardingBenchOptions {
-  /** Runs of each side: plain @ndn/fw, the node layer, and plain @ndn/fw holding the layer's octets. */
+  /** Runs of each side (below). */
   pairs: number;
   /** Exchanges a run measures, after its warm-up. */
   exchanges: number;
@@ -135,60 +141,70 @@ export interface ForwardingRun {
   exchangesPerSecond: number;
   /** The node layer's, for names its Content Store holds. */
   hitExchangesPerSecond?: number;
-  /** Octets the process's typed arrays held at the end (`process.memoryUsage().arrayBuffers`). */
-  arrayBufferBytes?: number;
-  /** Of them, octets it was told to hold. */
-  heldBytes?: number;
 }
 
 /**
  * Exchanges through our node layer (Content Store and aggregation on, no hits) against plain
- * @ndn/fw forwarding the same exchanges, in the same run; the Content Store's hit path against a
- * miss; and what holding as many octets as the layer's Content Store and tables hold costs plain
- * @ndn/fw alone.
+ * @ndn/fw forwarding the same exchanges, in the same run, and the Content Store's hit path against
+ * a miss.
+ *
+ * `forwardVsPlainFw` compares the two as each is run: an ndn-iomt node, the layer with our
+ * {@link LpFace} on its links, against @ndn/fw with NDNts's L3Face on the same wires.
+ * `forwardVsPlainFwSameFaces` puts the layer on L3Face too: what the layer's functions cost.
+ * `forwardVsPlainFwSimulatedLinks` runs both over the simulator's links, in virtual time, as in a
+ * simulation. Every run is measured after a major garbage collection (forwarding-process.ts).
  *
  * Each run is a process of its own, alone on the machine, that forwards without a pause, as a
- * loaded forwarder does. Runs taking turns in two live processes (the ninth session's method) let
- * the idle one's garbage collector finish its work during the other's turn, on the second core: it
- * flattered the side with more of that work, the layer, by a sixth (BENCHMARKS.md). The sides
- * alternate (plain, layer; then layer, plain), and the machine's drift from one process to the next
- * is met by taking the median of `pairs` ratios, each of two adjacent runs. After each pair, plain
- * @ndn/fw runs again holding the octets the layer's process held beyond the plain one's; then both
- * sides run again over the simulator's links (faces joined by direct calls, past NDNts's face
- * pipeline, in virtual time), as in a simulation.
+ * loaded forwarder does: runs taking turns in two live processes let the idle one's garbage
+ * collector work during the other's turn and flattered the side with more of that work
+ * (BENCHMARKS.md). The sides alternate in order from one pair to the next, and the machine's drift
+ * from one process to the next is met by taking the median of `pairs` ratios, each of runs made
+ * one after the other.
  */
 export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Record<string, number | number[]>> {
-  const run = (nodes: "plain" | "node-layer", holdBytes = 0, links: "bridges" | "simulated" = "bridges") =>
-    inOwnProcess<ForwardingRun>("forwarding-process.js", [nodes, `${opts.exchanges}`, `${holdBytes}`, links]);
-  const pairs: Array<{ plain: number; layer: number; hits: number; holding: number; held: number; simulated: number }> = [];
+  const run = (nodes: "plain" | "node-layer", faces: "l3face" | "lp-face", links: "bridges" | "simulated" = "bridges") =>
+    inOwnProcess<ForwardingRun>("forwarding-process.js", [nodes, `${opts.exchanges}`, faces, links], ["--expose-gc"]);
+  const sides = {
+    plain: () => run("plain", "l3face"),
+    layer: () => run("node-layer", "lp-face"),
+    sameFaces: () => run("node-layer", "l3face"),
+    simulatedPlain: () => run("plain", "l3face", "simulated"),
+    simulatedLayer: () => run("node-layer", "l3face", "simulated"),
+  };
+  type Side = keyof typeof sides;
+  const pairs: Array<Record<Side, ForwardingRun>> = [];
   for (let p = 0; p < opts.pairs; ++p) {
-    const [first, second] = p % 2 === 0 ? ["plain", "node-layer"] as const : ["node-layer", "plain"] as const;
-    const [a, b] = [await run(first), await run(second)];
-    const [plain, layer] = first === "plain" ? [a, b] : [b, a];
-    const holding = await run("plain", Math.max(0, layer.arrayBufferBytes! - plain.arrayBufferBytes!));
-    const [simA, simB] = [await run(first, 0, "simulated"), await run(second, 0, "simulated")];
-    const [simPlain, simLayer] = first === "plain" ? [simA, simB] : [simB, simA];
-    pairs.push({
-      plain: plain.exchangesPerSecond, layer: layer.exchangesPerSecond, hits: layer.hitExchangesPerSecond!,
-      holding: holding.exchangesPerSecond, held: holding.heldBytes!, simulated: simLayer.exchangesPerSecond / simPlain.exchangesPerSecond,
-    });
+    const order = Object.keys(sides) as Side[];
+    if (p % 2 === 1) {
+      order.reverse();
+    }
+    const runs: Partial<Record<Side, ForwardingRun>> = {};
+    for (const side of order) {
+      runs[side] = await sides[side]();
+    }
+    pairs.push(runs as Record<Side, ForwardingRun>);
   }
-  const median = medianRound(pairs, (r) => r.layer / r.plain);
-  const hits = medianRound(pairs, (r) => r.hits / r.layer);
-  const holding = medianRound(pairs, (r) => r.holding / r.plain);
-  const simulated = medianRound(pairs, (r) => r.simulated);
+  const rate = (r: ForwardingRun) => r.exchangesPerSecond;
+  const ratio = (of: Side, to: Side) => {
+    const median = medianRound(pairs, (r) => rate(r[of]) / rate(r[to]));
+    return { median, ratio: round2(rate(median[of]) / rate(median[to])), pairs: pairs.map((r) => round2(rate(r[of]) / rate(r[to]))) };
+  };
+  const forward = ratio("layer", "plain");
+  const sameFaces = ratio("sameFaces", "plain");
+  const simulated = ratio("simulatedLayer", "simulatedPlain");
+  const hits = medianRound(pairs, (r) => r.layer.hitExchangesPerSecond! / rate(r.layer));
   return {
     hops: FORWARDING_HOPS,
-    plainFwExchangesPerSecond: Math.round(median.plain),
-    nodeLayerExchangesPerSecond: Math.round(median.layer),
-    forwardVsPlainFw: round2(median.layer / median.plain),
-    forwardVsPlainFwPairs: pairs.map((r) => round2(r.layer / r.plain)),
-    csHitExchangesPerSecond: Math.round(hits.hits),
-    csHitVsMiss: round2(hits.hits / hits.layer),
-    layerHeldMiB: round2(holding.held / 2 ** 20),
-    plainFwHoldingLayerOctetsVsPlainFw: round2(holding.holding / holding.plain),
-    plainFwHoldingLayerOctetsPairs: pairs.map((r) => round2(r.holding / r.plain)),
-    forwardVsPlainFwSimulatedLinks: round2(simulated.simulated),
-    forwardVsPlainFwSimulatedLinksPairs: pairs.map((r) => round2(r.simulated)),
+    plainFwExchangesPerSecond: Math.round(rate(forward.median.plain)),
+    nodeLayerExchangesPerSecond: Math.round(rate(forward.median.layer)),
+    forwardVsPlainFw: forward.ratio,
+    forwardVsPlainFwPairs: forward.pairs,
+    nodeLayerOnL3FaceExchangesPerSecond: Math.round(rate(sameFaces.median.sameFaces)),
+    forwardVsPlainFwSameFaces: sameFaces.ratio,
+    forwardVsPlainFwSameFacesPairs: sameFaces.pairs,
+    csHitExchangesPerSecond: Math.round(hits.layer.hitExchangesPerSecond!),
+    csHitVsMiss: round2(hits.layer.hitExchangesPerSecond! / rate(hits.layer)),
+    forwardVsPlainFwSimulatedLinks: simulated.ratio,
+    forwardVsPlainFwSimulatedLinksPairs: simulated.pairs,
   };
 }

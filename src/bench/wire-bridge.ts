@@ -3,6 +3,8 @@ import { L3Face, Transport } from "@ndn/l3face";
 import { Decoder } from "@ndn/tlv";
 import { pushable } from "@ndn/util";
 
+import { LpFace } from "../faces/lp-face.js";
+
 /**
  * One end of a {@link WireBridge}: what its face sends arrives, copied, on the other end's face.
  */
@@ -12,15 +14,21 @@ class WireEnd extends Transport {
   readonly rx: Transport.RxIterable;
   other?: WireEnd;
 
-  constructor(describe: string) {
+  constructor(describe: string, private readonly mtu_: number) {
     super({ describe });
     this.rx = decodeEach(this.arriving);
+  }
+
+  override get mtu(): number {
+    return this.mtu_;
   }
 
   async tx(iterable: Transport.TxIterable): Promise<void> {
     try {
       for await (const wire of iterable) {
-        this.other!.arriving.push(wire.slice());
+        if (wire.length <= this.mtu_) { // a longer frame is lost, as on a real link
+          this.other!.arriving.push(wire.slice());
+        }
       }
     } finally {
       // The face closed (its tx ends, or is aborted): the other end receives no more.
@@ -33,6 +41,19 @@ async function* decodeEach(wires: AsyncIterable<Uint8Array>): Transport.RxIterab
   for await (const wire of wires) {
     yield new Decoder(wire).read();
   }
+}
+
+/**
+ * Two transports joined in memory, each packet's octets copied from one to the other, as over UDP
+ * with no delay: what one sends the other reads, but for frames longer than the MTU, which are lost;
+ * when one's sending ends, the other's reading does.
+ * @param mtu - what both report as their MTU. @defaultValue Infinity
+ */
+export function wireTransports(name = "wire", mtu = Infinity): [Transport, Transport] {
+  const [a, b] = [new WireEnd(`${name}:A`, mtu), new WireEnd(`${name}:B`, mtu)];
+  a.other = b;
+  b.other = a;
+  return [a, b];
 }
 
 /**
@@ -52,13 +73,14 @@ export class WireBridge implements Disposable {
   /**
    * @param addA - adds a face to the first forwarder (`fw.addFace`, or a node layer's `addNetworkFace`).
    * @param addB - the same, for the second.
+   * @param faces - the faces on the wires: NDNts's L3Face, or our LpFace.
    */
-  constructor(addA: (face: L3Face) => FwFace, addB: (face: L3Face) => FwFace, name = "wire") {
-    const [a, b] = [new WireEnd(`${name}:A`), new WireEnd(`${name}:B`)];
-    a.other = b;
-    b.other = a;
-    this.faceA = addA(new L3Face(a, { advertiseFrom: false }));
-    this.faceB = addB(new L3Face(b, { advertiseFrom: false }));
+  constructor(addA: (face: FwFace.RxTx) => FwFace, addB: (face: FwFace.RxTx) => FwFace, name = "wire",
+      faces: "l3face" | "lp-face" = "l3face") {
+    const [a, b] = wireTransports(name);
+    const face = (end: Transport) => (faces === "lp-face" ? new LpFace(end) : new L3Face(end, { advertiseFrom: false }));
+    this.faceA = addA(face(a));
+    this.faceB = addB(face(b));
   }
 
   [Symbol.dispose](): void {

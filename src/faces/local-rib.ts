@@ -1,6 +1,5 @@
 import { produce, type Producer } from "@ndn/endpoint";
-import { type Forwarder, type FwFace, FwPacket } from "@ndn/fw";
-import type { L3Face } from "@ndn/l3face";
+import type { Forwarder, FwFace, FwPacket } from "@ndn/fw";
 import { ControlParameters, ControlResponse, localhostPrefix } from "@ndn/nfdmgmt";
 import { Data, digestSigning, Interest } from "@ndn/packet";
 import { Decoder, Encoder } from "@ndn/tlv";
@@ -11,7 +10,8 @@ const RIB = localhostPrefix.append("rib");
  * The part of NFD's management protocol that a local application needs to publish: rib/register
  * and rib/unregister (https://redmine.named-data.net/projects/nfd/wiki/RibMgmt). A command adds or
  * removes a route toward the face it came on, which the forwarder's producer cannot see, so each
- * local face's incoming commands are noted as they pass. As NFD does for local faces by default,
+ * local face's incoming commands are noted as they pass ({@link LocalRib.commandsFrom}). As NFD
+ * does for local faces by default,
  * commands are accepted whoever signed them; routes last until unregistered or the face closes.
  */
 export class LocalRib implements Disposable {
@@ -21,25 +21,21 @@ export class LocalRib implements Disposable {
   private nextFaceId = 1;
   private readonly faceIds = new WeakMap<FwFace, number>();
 
-  constructor(private readonly fw: Forwarder) {
+  constructor(fw: Forwarder) {
     this.producer = produce(localhostPrefix, (interest) => this.command(interest), { fw, describe: "local rib", announcement: false });
   }
 
-  /** Add a local application's face to the forwarder, noting the commands it sends. */
-  attach(l3: L3Face): FwFace {
-    const arrivedOn = this.arrivedOn;
-    let face: FwFace | undefined;
-    async function* rx(): AsyncIterable<FwPacket> {
-      for await (const pkt of l3.rx) {
-        if (pkt.l3 instanceof Interest && localhostPrefix.isPrefixOf(pkt.l3.name)) {
-          arrivedOn.set(pkt.l3.name.valueHex, face!);
-        }
-        yield pkt;
-      }
-    }
-    face = this.fw.addFace({ rx: rx(), tx: (it) => l3.tx(it), attributes: { ...l3.attributes, local: true } });
+  /**
+   * Number a local application's face, and return what notes the commands it sends: give it each
+   * packet the face receives, before the forwarder has it.
+   */
+  commandsFrom(face: FwFace): (pkt: FwPacket) => void {
     this.faceIds.set(face, this.nextFaceId++);
-    return face;
+    return (pkt) => {
+      if (pkt.l3 instanceof Interest && localhostPrefix.isPrefixOf(pkt.l3.name)) {
+        this.arrivedOn.set(pkt.l3.name.valueHex, face);
+      }
+    };
   }
 
   private async command(interest: Interest): Promise<Data> {

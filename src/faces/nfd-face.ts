@@ -1,13 +1,14 @@
-import type { Forwarder, FwFace, FwPacket } from "@ndn/fw";
+import type { FwFace, FwPacket } from "@ndn/fw";
 import { enableNfdPrefixReg, localhostPrefix } from "@ndn/nfdmgmt";
 import { TcpTransport, UnixTransport } from "@ndn/node-transport";
 import type { Name } from "@ndn/packet";
 
 import { AsyncQueue } from "../util/async-queue.js";
+import { forwarderOf, type NetworkFaceTarget } from "./network-face.js";
 import { StreamPeer } from "./stream-peer.js";
 
 export interface NfdFaceOptions {
-  fw: Forwarder;
+  fw: NetworkFaceTarget;
   /** NFD's Unix socket; or... */
   unix?: string;
   /** ...its TCP address. */
@@ -31,9 +32,9 @@ export class NfdFace implements Disposable {
   private readonly idle = new AsyncQueue<FwPacket>();
 
   constructor(opts: NfdFaceOptions) {
-    // What is announced is registered. Faces to other forwarders do not announce (L3Face), so a
+    // What is announced is registered. Faces to other forwarders do not announce (LpFace), so a
     // face that carries no packets announces this node's own prefixes, and nothing else.
-    this.announcer = opts.fw.addFace({ rx: this.idle, tx: () => undefined }, { describe: "own prefixes", advertiseFrom: true });
+    this.announcer = forwarderOf(opts.fw).addFace({ rx: this.idle, tx: () => undefined }, { describe: "own prefixes", advertiseFrom: true });
     for (const p of opts.register) {
       this.announcer.addAnnouncement(p);
     }

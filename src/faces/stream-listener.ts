@@ -1,14 +1,17 @@
 import { rm } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 
-import type { Forwarder, FwFace } from "@ndn/fw";
-import { L3Face, StreamTransport } from "@ndn/l3face";
+import type { FwFace, FwPacket } from "@ndn/fw";
+import { StreamTransport } from "@ndn/l3face";
 import type { Name } from "@ndn/packet";
 
 import { LocalRib } from "./local-rib.js";
+import { LpFace } from "./lp-face.js";
+import { addNetworkFace, forwarderOf, type NetworkFaceTarget } from "./network-face.js";
 
 export interface StreamListenerOptions {
-  fw: Forwarder;
+  /** The forwarder the accepted faces go to (each a network face of a node layer: it may be another node's). */
+  fw: NetworkFaceTarget;
   /** Address to listen on (TCP). @defaultValue "127.0.0.1" */
   host?: string;
   /** TCP port; 0 picks a free one. @defaultValue 6363 (NDN's port) */
@@ -28,8 +31,8 @@ export interface StreamListenerOptions {
 
 /**
  * The listening side of NDN over TCP or a Unix socket, which @ndn/node-transport does not have:
- * every accepted connection becomes an NDNts L3Face (NDNLPv2; malformed frames dropped and counted
- * by L3Face) on the forwarder, and is removed when the peer goes.
+ * every accepted connection becomes an {@link LpFace} (NDNLPv2; malformed frames dropped and counted)
+ * on the forwarder, and is removed when the peer goes.
  */
 export class StreamListener implements AsyncDisposable {
   private readonly faces = new Set<FwFace>();
@@ -40,7 +43,7 @@ export class StreamListener implements AsyncDisposable {
 
   private constructor(private readonly server: Server, private readonly opts: StreamListenerOptions) {
     this.ownRib = opts.localRib === undefined;
-    this.rib = opts.localRib === undefined ? new LocalRib(opts.fw) : opts.localRib || undefined;
+    this.rib = opts.localRib === undefined ? new LocalRib(forwarderOf(opts.fw)) : opts.localRib || undefined;
     server.on("connection", (socket) => this.accept(socket));
   }
 
@@ -75,9 +78,17 @@ export class StreamListener implements AsyncDisposable {
     socket.setNoDelay(true);
     const local = this.opts.path !== undefined || isLoopback(socket.remoteAddress);
     const peer = this.opts.path === undefined ? `tcp://${socket.remoteAddress}:${socket.remotePort}` : `unix://${this.opts.path}`;
-    const l3 = new L3Face(new StreamTransport(socket, { describe: peer }), { describe: peer });
-    l3.addEventListener("rxerror", () => void ++this.malformed);
-    const face = local && this.rib ? this.rib.attach(l3) : this.opts.fw.addFace(l3);
+    // A local peer's rib commands are noted as they arrive, with the face they came on.
+    let noteCommand: ((pkt: FwPacket) => void) | undefined;
+    const lp = new LpFace(new StreamTransport(socket, { describe: peer }), {
+      describe: peer,
+      onRxError: () => void ++this.malformed,
+      inspect: local && this.rib ? (pkt) => noteCommand!(pkt) : undefined,
+    });
+    const face = addNetworkFace(this.opts.fw, lp, { local });
+    if (local && this.rib) {
+      noteCommand = this.rib.commandsFrom(face);
+    }
     for (const r of this.opts.routes ?? []) {
       face.addRoute(r, false);
     }

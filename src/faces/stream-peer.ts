@@ -1,10 +1,13 @@
-import type { Forwarder, FwFace } from "@ndn/fw";
-import { L3Face, type Transport } from "@ndn/l3face";
+import type { FwFace } from "@ndn/fw";
+import type { Transport } from "@ndn/l3face";
 import { TcpTransport } from "@ndn/node-transport";
 import type { Name } from "@ndn/packet";
 
+import { LpFace } from "./lp-face.js";
+import { addNetworkFace, type NetworkFaceTarget } from "./network-face.js";
+
 export interface StreamPeerOptions {
-  fw: Forwarder;
+  fw: NetworkFaceTarget;
   /** Open a connection (rejects when the other side is not there). */
   connect: () => Promise<Transport>;
   describe: string;
@@ -52,17 +55,15 @@ export class StreamPeer implements Disposable {
         return;
       }
       ++this.connections;
-      const l3 = new L3Face(transport, { describe: this.opts.describe });
-      l3.addEventListener("rxerror", () => void ++this.malformed);
-      const face = this.opts.fw.addFace(l3, this.opts.attributes);
+      const lp = new LpFace(transport, { describe: this.opts.describe, onRxError: () => void ++this.malformed });
+      const face = addNetworkFace(this.opts.fw, lp, this.opts.attributes);
       for (const r of this.opts.routes) {
         face.addRoute(r, false);
       }
       this.face = face;
-      // A dropped connection: this face goes, and a new one is made with this peer's own backoff
-      // (L3Face's reopening would back off to a minute, and keep a face that carries nothing).
-      l3.addEventListener("state", ({ state }) => {
-        if (state !== L3Face.State.UP && this.face === face) {
+      // A dropped connection: this face goes, and a new one is made with this peer's own backoff.
+      void lp.ended.then(() => {
+        if (this.face === face) {
           this.face = undefined;
           face.close();
           this.connect(this.opts.minRetryMs ?? 100);

@@ -1,11 +1,13 @@
 import { createSocket, type Socket } from "node:dgram";
 
-import type { Forwarder, FwFace } from "@ndn/fw";
-import { L3Face, Transport } from "@ndn/l3face";
+import type { FwFace } from "@ndn/fw";
+import { Transport } from "@ndn/l3face";
 import type { Name } from "@ndn/packet";
 import { Decoder } from "@ndn/tlv";
 
 import { AsyncQueue } from "../util/async-queue.js";
+import { LpFace } from "./lp-face.js";
+import { addNetworkFace, type NetworkFaceTarget } from "./network-face.js";
 
 /** One peer's side of the shared socket. */
 class UdpPeerTransport extends Transport {
@@ -44,7 +46,7 @@ export class UdpPeers implements AsyncDisposable {
   /** Datagrams and octets sent and received, all peers together. */
   readonly counters = { txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0 };
 
-  private constructor(private readonly socket: Socket, private readonly fw: Forwarder) {
+  private constructor(private readonly socket: Socket, private readonly target: NetworkFaceTarget) {
     socket.on("message", (msg, rinfo) => {
       ++this.counters.rxPackets;
       this.counters.rxBytes += msg.length;
@@ -62,7 +64,7 @@ export class UdpPeers implements AsyncDisposable {
     socket.on("error", () => undefined); // e.g. ICMP errors: a datagram lost, as UDP allows
   }
 
-  static async bind(fw: Forwarder, port: number, address = "127.0.0.1"): Promise<UdpPeers> {
+  static async bind(target: NetworkFaceTarget, port: number, address = "127.0.0.1"): Promise<UdpPeers> {
     const socket = createSocket({ type: "udp4", reuseAddr: false });
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
@@ -71,7 +73,7 @@ export class UdpPeers implements AsyncDisposable {
         resolve();
       });
     });
-    return new UdpPeers(socket, fw);
+    return new UdpPeers(socket, target);
   }
 
   get peerCount(): number {
@@ -81,9 +83,7 @@ export class UdpPeers implements AsyncDisposable {
   /** Add a peer's face, with routes toward it. */
   add(host: string, port: number, routes: readonly Name[]): FwFace {
     const transport = new UdpPeerTransport(this.socket, host, port, this.counters);
-    const l3 = new L3Face(transport, { describe: transport.toString() });
-    l3.addEventListener("rxerror", () => void ++this.malformed);
-    const face = this.fw.addFace(l3);
+    const face = addNetworkFace(this.target, new LpFace(transport, { onRxError: () => void ++this.malformed }));
     for (const r of routes) {
       face.addRoute(r, false);
     }

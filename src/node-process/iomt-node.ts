@@ -34,7 +34,7 @@ export class IomtNode implements AsyncDisposable {
     try {
       role = config.role === "hospital" ? await HospitalRole.start(node.fw, config, repoDir) :
         config.role === "home" ? await HomeRole.start(node.fw, config) : undefined;
-      faces = await NodeFaces.open(node.fw, config.faces, role?.prefixes ?? []);
+      faces = await NodeFaces.open(node, config.faces, role?.prefixes ?? []);
       const fork = config.role === "hospital" && config.hospital.fork ? await IomtNode.startAt({
         ...config,
         faces: { udpListen: config.hospital.fork.udpListen, udpPeers: config.hospital.fork.udpPeers, tcpPeers: [] },

@@ -1,8 +1,8 @@
-import type { Forwarder } from "@ndn/fw";
 import type { Name } from "@ndn/packet";
 
 import { LocalRib, NfdFace, StreamListener, type StreamPeer, tcpPeer, UdpPeers } from "../faces/mod.js";
 import { nameFromUri } from "../naming/mod.js";
+import type { NodeForwarder } from "../node/mod.js";
 import type { FacesConfig } from "./config.js";
 
 /** Every face a node's config asks for: UDP peers, TCP peers, listeners, a local NFD. */
@@ -16,23 +16,23 @@ export class NodeFaces implements AsyncDisposable {
   ) {}
 
   /** @param ownPrefixes - what this node serves: registered with the local NFD, if there is one. */
-  static async open(fw: Forwarder, config: FacesConfig, ownPrefixes: readonly Name[]): Promise<NodeFaces> {
+  static async open(node: NodeForwarder, config: FacesConfig, ownPrefixes: readonly Name[]): Promise<NodeFaces> {
     const routes = (list: readonly string[]) => list.map((r) => nameFromUri(r));
-    const udp = config.udpListen === undefined ? undefined : await UdpPeers.bind(fw, config.udpListen);
+    const udp = config.udpListen === undefined ? undefined : await UdpPeers.bind(node, config.udpListen);
     for (const p of config.udpPeers) {
       udp!.add(p.host, p.port, routes(p.routes));
     }
-    const tcpPeers = config.tcpPeers.map((p) => tcpPeer({ fw, host: p.host, port: p.port, routes: routes(p.routes) }));
+    const tcpPeers = config.tcpPeers.map((p) => tcpPeer({ fw: node, host: p.host, port: p.port, routes: routes(p.routes) }));
     const listeners: StreamListener[] = [];
     // One rib service for both listeners: each would answer every command on the forwarder.
-    const rib = config.tcpListen === undefined && config.unixListen === undefined ? undefined : new LocalRib(fw);
+    const rib = config.tcpListen === undefined && config.unixListen === undefined ? undefined : new LocalRib(node.fw);
     if (config.tcpListen !== undefined) {
-      listeners.push(await StreamListener.listen({ fw, port: config.tcpListen, localRib: rib }));
+      listeners.push(await StreamListener.listen({ fw: node, port: config.tcpListen, localRib: rib }));
     }
     if (config.unixListen !== undefined) {
-      listeners.push(await StreamListener.listen({ fw, path: config.unixListen, localRib: rib }));
+      listeners.push(await StreamListener.listen({ fw: node, path: config.unixListen, localRib: rib }));
     }
-    const nfd = config.nfd && new NfdFace({ fw, ...config.nfd, routes: routes(config.nfd.routes), register: ownPrefixes });
+    const nfd = config.nfd && new NfdFace({ fw: node, ...config.nfd, routes: routes(config.nfd.routes), register: ownPrefixes });
     return new NodeFaces(udp, tcpPeers, listeners, nfd, rib);
   }
 

@@ -170,8 +170,8 @@ export class NodeForwarder {
   }
 
   /** A face toward another node (a link): the rest are applications'. */
-  addNetworkFace(face: FwFace.RxTx | FwFace.RxTxDuplex): FwFace {
-    const fwFace = this.fw.addFace(face);
+  addNetworkFace(face: FwFace.RxTx | FwFace.RxTxDuplex, attributes?: FwFace.Attributes): FwFace {
+    const fwFace = this.fw.addFace(face, attributes);
     const state = this.faces.get(fwFace)!;
     state.networkId = ++this.networkFaces;
     return fwFace;
