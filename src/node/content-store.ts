@@ -3,7 +3,7 @@ import { Decoder } from "@ndn/tlv";
 
 import { encodeCompact, wireOf } from "../util/encode.js";
 import { IntTable } from "./int-table.js";
-import { nameHash } from "./name-hash.js";
+import { equalOctets, nameHash } from "./name-hash.js";
 
 /** A slot's hash once it is dead (hashes are 31-bit, never negative). */
 const DEAD = -1;
@@ -249,14 +249,3 @@ function varNumSize(first: number): number {
   return first < 253 ? 1 : first === 253 ? 3 : first === 254 ? 5 : 9;
 }
 
-function equalOctets(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) {
-    return false;
-  }
-  for (let i = 0; i < a.length; ++i) {
-    if (a[i] !== b[i]) {
-      return false;
-    }
-  }
-  return true;
-}

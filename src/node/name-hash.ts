@@ -31,3 +31,23 @@ function mix(h: number, octets: Uint8Array): number {
   }
   return h;
 }
+
+/**
+ * Whether two names are the same, by their TLV-VALUEs: a decoded name has its own, and the tables
+ * have made the others' for {@link nameHash}. NDNts's `equals` compares component by component.
+ */
+export function sameName(a: Name, b: Name): boolean {
+  return equalOctets(a.value, b.value);
+}
+
+export function equalOctets(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; ++i) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
+}

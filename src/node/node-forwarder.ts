@@ -2,7 +2,7 @@ import { Forwarder, type FwFace, FwPacket, RejectInterest } from "@ndn/fw";
 import { Data, Interest, Nack } from "@ndn/packet";
 
 import { ContentStore } from "./content-store.js";
-import { nameHash, prefixHashes } from "./name-hash.js";
+import { nameHash, prefixHashes, sameName } from "./name-hash.js";
 import { RecentMemory } from "./recent-memory.js";
 import { UnicastFlows } from "./unicast-flows.js";
 
@@ -272,7 +272,7 @@ export class NodeForwarder {
       return true;
     }
     const same = list.find((e) => e.expires > now && e.interest.canBePrefix === interest.canBePrefix &&
-      e.interest.mustBeFresh === interest.mustBeFresh && e.interest.name.equals(interest.name));
+      e.interest.mustBeFresh === interest.mustBeFresh && sameName(e.interest.name, interest.name));
     if (same && same.face === face && same.token === token) {
       // The same downstream again (a retransmission, or NDNts re-forwarding its entry when another
       // Interest joined it) goes upstream: holding it would leave the forwarder's own pending entry
@@ -350,7 +350,7 @@ export class NodeForwarder {
   /** @returns whether `data` satisfies the entry; if it does, its held downstreams get copies. */
   private satisfy(e: PendingEntry, data: Data): boolean {
     const wanted = e.interest.name;
-    const named = wanted.length === data.name.length ? wanted.equals(data.name) :
+    const named = wanted.length === data.name.length ? sameName(wanted, data.name) :
       e.interest.canBePrefix && wanted.isPrefixOf(data.name);
     if (!named || (e.interest.mustBeFresh && data.freshnessPeriod <= 0)) {
       return false;
