@@ -11,7 +11,8 @@ import { TcpTransport } from "@ndn/node-transport";
 import { Data, Interest, Name } from "@ndn/packet";
 import { expect, test } from "vitest";
 
-import { LocalRib, NfdFace, StreamListener, tcpPeer } from "../src/faces/mod.js";
+import { LocalRib, NfdFace, StreamListener, tcpPeer, UdpPeers } from "../src/faces/mod.js";
+import { NodeForwarder } from "../src/node/mod.js";
 import { LevelStore, RepoProducer } from "../src/repo/mod.js";
 
 test("a TCP listener on loopback serves a repo; malformed frames are dropped and counted, the face lives on", async () => {
@@ -129,3 +130,30 @@ async function retryConsume(fw: Forwarder, interest: Interest): Promise<Data> {
     }
   }
 }
+
+test("UDP peers are a node layer's network faces: a retransmission crosses both hops, not taken for a loop", async () => {
+  // Three nodes in a row over UDP on loopback; the producer lets the first Interest go unanswered.
+  const nodes = [0, 1, 2].map(() => new NodeForwarder({ csCapacity: 0 }));
+  const ports = [24600, 24601, 24602];
+  const udp = await Promise.all(nodes.map((n, i) => UdpPeers.bind(n, ports[i]!)));
+  udp[0]!.add("127.0.0.1", ports[1]!, [new Name("/p")]);
+  udp[1]!.add("127.0.0.1", ports[0]!, []);
+  udp[1]!.add("127.0.0.1", ports[2]!, [new Name("/p")]);
+  udp[2]!.add("127.0.0.1", ports[1]!, []);
+  const nonces: number[] = [];
+  const p = produce("/p", async (i) => (nonces.push(i.nonce!), nonces.length === 1 ? undefined : new Data(i.name)), { fw: nodes[2]!.fw });
+  const ask = () => consume(new Interest("/p/x", Interest.Lifetime(1000)), { fw: nodes[0]!.fw, retx: 0 }).then(() => true, () => false);
+  const first = ask();
+  await new Promise((r) => setTimeout(r, 100));
+  expect(await ask()).toBe(true);
+  expect(await first).toBe(true);
+  expect(nonces).toHaveLength(2);
+  expect(nodes.map((n) => n.counters.loops)).toEqual([0, 0, 0]);
+  p.close();
+  for (const u of udp) {
+    await u[Symbol.asyncDispose]();
+  }
+  for (const n of nodes) {
+    n.close();
+  }
+});
