@@ -121,6 +121,26 @@ test("frames that are not packets are dropped and counted; the face goes on work
   node.close();
 });
 
+test("a packet the forwarder fails to take is dropped and counted; the face goes on taking the next", async () => {
+  const [ta, tb] = wireTransports("test");
+  const face = new LpFace(tb);
+  const taken: string[] = [];
+  face.connect((pkt) => {
+    const name = (pkt.l3 as Interest).name.toString();
+    if (taken.length === 0 && name === "/8=p/8=1") {
+      throw new Error("a forwarder's bug");
+    }
+    taken.push(name);
+  });
+  await ta.tx((async function* () {
+    yield Encoder.encode(new Interest("/p/1", Interest.Nonce(1)));
+    yield Encoder.encode(new Interest("/p/2", Interest.Nonce(2)));
+  })());
+  await face.ended;
+  expect(taken).toEqual(["/8=p/8=2"]);
+  expect(face.counters.rxErrors).toBe(1);
+});
+
 test("a transport that ends ends its face; closing the face ends its transport", async () => {
   for (const closeFrom of ["transport", "face"] as const) {
     const [ta, tb] = wireTransports("test");

@@ -10,7 +10,7 @@ import { AsyncQueue } from "../util/async-queue.js";
 export interface LpFaceOptions {
   /** @defaultValue the transport's own description */
   describe?: string;
-  /** Called with each frame that is not a packet (dropped). @defaultValue none */
+  /** Called with each frame that is not a packet, or whose packet the forwarder failed to take (dropped). @defaultValue none */
   onRxError?: (err: Error, wire: Uint8Array) => void;
   /** Called with each packet that could not be encoded (dropped). @defaultValue none */
   onTxError?: (err: Error) => void;
@@ -40,7 +40,7 @@ export class LpFace implements DirectLower {
   readonly attributes: FwFace.Attributes;
   /** Packets read before the face is joined directly, or all of them on a plain forwarder. */
   readonly rx = new AsyncQueue<FwPacket>();
-  /** Frames that were not packets, and packets that could not be encoded: dropped. */
+  /** Frames that were not packets (or failed in the forwarder), and packets that could not be encoded: dropped. */
   readonly counters = { rxErrors: 0, txErrors: 0 };
   private readonly wires = new AsyncQueue<Uint8Array>();
   private readonly fragmenter = new Fragmenter();
@@ -84,16 +84,7 @@ export class LpFace implements DirectLower {
   private async read(): Promise<void> {
     try {
       for await (const tlv of this.transport.rx) {
-        const pkt = this.decode(tlv);
-        if (!pkt) {
-          continue;
-        }
-        this.opts.inspect?.(pkt);
-        if (this.receive) {
-          this.receive(pkt);
-        } else {
-          this.rx.push(pkt);
-        }
+        this.take(tlv);
       }
     } catch {
       // A transport that fails ends the face as one that ends does.
@@ -102,28 +93,42 @@ export class LpFace implements DirectLower {
     }
   }
 
-  private decode(tlv: Decoder.Tlv): FwPacket | undefined {
+  /** Decode a frame and hand its packet on; a frame that fails either way is dropped and counted, and the face lives on. */
+  private take(tlv: Decoder.Tlv): void {
     try {
-      if (tlv.type !== LpTT.LpPacket) {
-        return FwPacket.create(decodeL3(tlv));
+      const pkt = this.decode(tlv);
+      if (!pkt) {
+        return;
       }
-      const lpp = this.reassembler.accept(tlv.decoder.decode(LpPacket));
-      if (!lpp?.payload) {
-        return undefined;
+      this.opts.inspect?.(pkt);
+      if (this.receive) {
+        this.receive(pkt);
+      } else {
+        this.rx.push(pkt);
       }
-      let l3: Interest | Data | Nack = decodeL3(new Decoder(lpp.payload).read());
-      if (lpp.nack) {
-        if (!(l3 instanceof Interest)) {
-          throw new Error("a Nack must carry an Interest");
-        }
-        l3 = new Nack(l3, lpp.nack);
-      }
-      return FwPacket.create(l3, l3 instanceof Interest ? lpp.pitToken : this.ownToken(lpp.pitToken), lpp.congestionMark);
     } catch (err: unknown) {
       ++this.counters.rxErrors;
       this.opts.onRxError?.(err as Error, tlv.tlv);
+    }
+  }
+
+  /** The packet a frame carries, or undefined for a fragment of one not yet whole, or an IDLE packet. */
+  private decode(tlv: Decoder.Tlv): FwPacket | undefined {
+    if (tlv.type !== LpTT.LpPacket) {
+      return FwPacket.create(decodeL3(tlv));
+    }
+    const lpp = this.reassembler.accept(tlv.decoder.decode(LpPacket));
+    if (!lpp?.payload) {
       return undefined;
     }
+    let l3: Interest | Data | Nack = decodeL3(new Decoder(lpp.payload).read());
+    if (lpp.nack) {
+      if (!(l3 instanceof Interest)) {
+        throw new Error("a Nack must carry an Interest");
+      }
+      l3 = new Nack(l3, lpp.nack);
+    }
+    return FwPacket.create(l3, l3 instanceof Interest ? lpp.pitToken : this.ownToken(lpp.pitToken), lpp.congestionMark);
   }
 
   private transmit(pkt: FwPacket): void {
