@@ -21,6 +21,7 @@ test("npm run bench -- --quick --json FILE writes every figure of issue 7, each 
     forwardVsPlainFw: positive,
     csHitVsMiss: positive,
     forwardVsPlainFwSameFaces: positive,
+    forwardVsPlainFwBothOnLpFace: positive,
     forwardVsPlainFwSimulatedLinks: positive,
     simRealtimeFactor: positive,
     simRealtimeCeiling: positive,
@@ -36,7 +37,7 @@ test("npm run bench -- --quick --json FILE writes every figure of issue 7, each 
   // Each ratio comes with the two figures it is made of.
   expect(figures).toMatchObject({
     publish: { publishReadingsPerSecond: positive, rawSignPerSecond: positive },
-    forwarding: { nodeLayerExchangesPerSecond: positive, plainFwExchangesPerSecond: positive, nodeLayerOnL3FaceExchangesPerSecond: positive },
+    forwarding: { nodeLayerExchangesPerSecond: positive, plainFwExchangesPerSecond: positive, nodeLayerOnL3FaceExchangesPerSecond: positive, csMissExchangesPerSecond: positive },
     consultation: { replicationP50Ms: positive, longestPathMs: positive, divergent: 0 },
     storage: { readingPacketOctets: positive },
     simulation: { default: { ceiling: { readingsVerified: positive } } },

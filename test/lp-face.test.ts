@@ -1,8 +1,8 @@
 import { consume, produce } from "@ndn/endpoint";
-import { Forwarder, type FwFace, FwPacket } from "@ndn/fw";
+import { Forwarder, type FwFace, FwPacket, TapFace } from "@ndn/fw";
 import { L3Face, type Transport } from "@ndn/l3face";
 import { LpPacket } from "@ndn/lp";
-import { Data, Interest, Nack, NackReason, Name } from "@ndn/packet";
+import { Data, Interest, Nack, NackHeader, NackReason, Name } from "@ndn/packet";
 import { Decoder, Encoder } from "@ndn/tlv";
 import { expect, test } from "vitest";
 
@@ -20,7 +20,8 @@ function joined(consumerSide: Side, producerSide: Side, mtu = Infinity, payload 
   const [ta, tb] = wireTransports("test", mtu);
   const end = (side: Side, t: Transport) => {
     const node = side === "node layer" ? new NodeForwarder() : undefined;
-    const fw = node?.fw ?? Forwarder.create();
+    // A plain forwarder that drops a Data without its PIT token: the tokens must cross.
+    const fw = node?.fw ?? Forwarder.create({ dataNoTokenMatch: false });
     const lp = side === "L3Face" ? undefined : new LpFace(t);
     const face: FwFace = lp ? addNetworkFace(node ?? fw, lp) : fw.addFace(new L3Face(t));
     return { node, fw, lp, face, close: () => (node ? node.close() : fw.close()) };
@@ -40,7 +41,7 @@ const sides: Array<[Side, Side]> = [
   ["node layer", "node layer"], ["plain @ndn/fw", "plain @ndn/fw"], ["node layer", "L3Face"], ["L3Face", "node layer"],
 ];
 
-test.each(sides)("Interests and Data cross LpFaces, PIT tokens and all: %s to %s", async (x, y) => {
+test.each(sides)("Interests and Data cross LpFaces, and between LpFace and L3Face: %s to %s", async (x, y) => {
   using net = joined(x, y);
   const names = Array.from({ length: 50 }, (_, i) => `/p/${i}`);
   const got = await Promise.all(names.map((n) => net.get(n)));
@@ -56,38 +57,60 @@ test.each(sides)("a Data larger than the MTU goes in fragments and is put togeth
   expect(data.content.every((b) => b === 7)).toBe(true);
 });
 
-test("Nacks, PIT tokens and congestion marks cross as NDNLPv2 headers, both ways", async () => {
+test("Nacks, PIT tokens and congestion marks go out as NDNLPv2 headers, and come in", async () => {
   const [ta, tb] = wireTransports("test");
-  const [near, far] = [new LpFace(ta), new LpFace(tb)];
+  const face = new LpFace(ta);
   const received: FwPacket[] = [];
-  const transmit = near.connect(() => undefined);
-  far.connect((pkt) => received.push(pkt));
+  const transmit = face.connect((pkt) => received.push(pkt));
   const interest = new Interest("/p/1", Interest.Nonce(7));
-  transmit(FwPacket.create(new Nack(interest, NackReason.NoRoute), Uint8Array.of(1, 2, 3)));
-  transmit(FwPacket.create(interest, 42, 1)); // the forwarder's own token: a number
+  // Out: what the forwarder sends, read as frames at the far end of the wire.
+  transmit(FwPacket.create(new Nack(interest, NackReason.NoRoute), Uint8Array.of(1, 2, 3), 1));
+  transmit(FwPacket.create(interest, 42)); // the forwarder's own token: a number
   transmit(FwPacket.create(new Data("/p/1"))); // no headers: a bare Data on the wire
-  await new Promise((r) => setTimeout(r, 20));
-  expect(received).toHaveLength(3);
-  const [nack, withToken, data] = received as [FwPacket<Nack>, FwPacket<Interest>, FwPacket<Data>];
-  expect(nack.l3).toBeInstanceOf(Nack);
-  expect(nack.l3.reason).toBe(NackReason.NoRoute);
-  expect(nack.l3.interest.name.toString()).toBe("/8=p/8=1");
-  expect(nack.token).toBeUndefined(); // a Nack's token is its sender's: not one of this face's
-  expect(withToken.l3.nonce).toBe(7);
-  expect(withToken.token).toEqual(expect.any(Uint8Array)); // an Interest's token goes back as it came
-  expect(withToken.congestionMark).toBe(1);
-  expect(data.l3).toBeInstanceOf(Data);
-  // A Data answering with the token this face put on an Interest is given the forwarder's number back.
-  const answer = new LpPacket();
-  answer.pitToken = withToken.token as Uint8Array;
-  answer.payload = Encoder.encode(new Data("/p/1"));
-  const back: FwPacket[] = [];
-  near.connect((pkt) => back.push(pkt));
+  const frames: Decoder.Tlv[] = [];
+  for await (const tlv of tb.rx) {
+    frames.push(tlv);
+    if (frames.length === 3) {
+      break;
+    }
+  }
+  const [nackFrame, interestFrame, dataFrame] = frames.map((f) => new Decoder(f.tlv)) as [Decoder, Decoder, Decoder];
+  const nack = nackFrame.decode(LpPacket);
+  expect(nack.nack?.reason).toBe(NackReason.NoRoute);
+  expect([...nack.pitToken!]).toEqual([1, 2, 3]);
+  expect(nack.congestionMark).toBe(1);
+  expect(new Decoder(nack.payload!).decode(Interest).nonce).toBe(7);
+  const ourToken = interestFrame.decode(LpPacket).pitToken!;
+  expect(ourToken).toHaveLength(6);
+  expect(dataFrame.decode(Data).name.toString()).toBe("/8=p/8=1");
+  // In: a Nack, an Interest with a token and a congestion mark, and a Data answering our token.
+  const inbound = (fill: (lpp: LpPacket) => void) => {
+    const lpp = new LpPacket();
+    fill(lpp);
+    return Encoder.encode(lpp);
+  };
   await tb.tx((async function* () {
-    yield Encoder.encode(answer);
+    yield inbound((lpp) => {
+      lpp.nack = new NackHeader(NackReason.Congestion);
+      lpp.payload = Encoder.encode(interest);
+    });
+    yield inbound((lpp) => {
+      lpp.pitToken = Uint8Array.of(9, 9);
+      lpp.congestionMark = 1;
+      lpp.payload = Encoder.encode(interest);
+    });
+    yield inbound((lpp) => {
+      lpp.pitToken = ourToken;
+      lpp.payload = Encoder.encode(new Data("/p/1"));
+    });
   })());
-  await near.ended;
-  expect(back.map((p) => p.token)).toEqual([42]);
+  await face.ended;
+  const [nackIn, interestIn, dataIn] = received as [FwPacket<Nack>, FwPacket<Interest>, FwPacket<Data>];
+  expect(nackIn.l3).toBeInstanceOf(Nack);
+  expect(nackIn.l3.reason).toBe(NackReason.Congestion);
+  expect([...(interestIn.token as Uint8Array)]).toEqual([9, 9]); // an Interest's token goes back as it came
+  expect(interestIn.congestionMark).toBe(1);
+  expect(dataIn.token).toBe(42); // our token on the wire: the forwarder's number again
 });
 
 test("frames that are not packets are dropped and counted; the face goes on working", async () => {
@@ -138,7 +161,7 @@ test("a packet the forwarder fails to take is dropped and counted; the face goes
   })());
   await face.ended;
   expect(taken).toEqual(["/8=p/8=2"]);
-  expect(face.counters.rxErrors).toBe(1);
+  expect(face.counters).toEqual({ rxErrors: 0, forwardErrors: 1, txErrors: 0 }); // not the peer's malformed frame
 });
 
 test("a transport that ends ends its face; closing the face ends its transport", async () => {
@@ -149,11 +172,17 @@ test("a transport that ends ends its face; closing the face ends its transport",
     const face = node.addNetworkFace(lp);
     let closed = false;
     face.addEventListener("close", () => void (closed = true));
-    const farEnd = ta.tx((async function* () {})());
+    // The far end reads until this end's sending stops.
+    const farReading = (async () => {
+      for await (const _ of ta.rx) {
+        // nothing is sent
+      }
+    })();
     if (closeFrom === "transport") {
-      await farEnd; // the far end sent nothing and stopped: this end reads no more
+      await ta.tx((async function* () {})()); // the far end sent nothing and stopped: this end reads no more
     } else {
       face.close();
+      await farReading; // this end's transport stopped sending
     }
     await lp.ended;
     await new Promise((r) => setTimeout(r, 10));
@@ -161,4 +190,15 @@ test("a transport that ends ends its face; closing the face ends its transport",
     expect(node.fw.faces.has(face)).toBe(false);
     node.close();
   }
+});
+
+test("NDNts's TapFace works through an LpFace joined directly: NFD's prefix registration commands get their replies", async () => {
+  // The registration's commands go out on a TapFace of the face to NFD, whose replies it takes from
+  // the forwarder's packet events.
+  using net = joined("node layer", "plain @ndn/fw");
+  const tap = TapFace.create(net.a.face);
+  tap.addRoute("/p");
+  const data = await consume(new Interest("/p/tapped", Interest.Lifetime(1000)), { fw: tap.fw, retx: 0 });
+  expect(data.name.toString()).toBe("/8=p/8=tapped");
+  tap.fw.close();
 });

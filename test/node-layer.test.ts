@@ -7,6 +7,7 @@ import { expect, test } from "vitest";
 
 import { EmulatedNetwork, Link } from "../src/network/mod.js";
 import { ContentStore, IntTable, nameHash, type NodeLayerOptions, NodeForwarder, RecentMemory } from "../src/node/mod.js";
+import { AsyncQueue } from "../src/util/async-queue.js";
 import { Random } from "../src/util/random.js";
 import { MODES } from "../src/scenario/mod.js";
 import { wireOf } from "../src/util/encode.js";
@@ -43,16 +44,24 @@ test("links and our applications' faces join a node layer by direct calls, a pla
     b!.addFace(link.faceB);
     using producer = new StreamProducer({ fw: b!, prefix: new Name("/s") });
     using consumer = new ConsumerFace(a!);
-    let piped = 0; // packets @ndn/fw's face pipeline received
+    let piped = 0; // packets the link's ends queued for @ndn/fw's face pipeline to read
+    for (const end of [link.faceA, link.faceB]) {
+      const queue = end.rx as AsyncQueue<unknown>;
+      const push = queue.push.bind(queue);
+      queue.push = (pkt) => (++piped, push(pkt));
+    }
+    let events = 0; // @ndn/fw's packet events, which its Tracer and TapFace listen to: both ways
     for (const fw of [a!, b!]) {
-      fw.addEventListener("pktrx", () => void ++piped);
+      fw.addEventListener("pktrx", () => void ++events);
+      fw.addEventListener("pkttx", () => void ++events);
     }
     const name = new Name("/s").append(SequenceNum, 0);
     const got = consumer.express(new Interest(name, Interest.Lifetime(1000)));
     setTimeout(() => producer.publish(0, new Data(name, new Uint8Array(10))), 50); // the Interest waits for it
     await clock.advance(200);
     expect((await got).name.equals(name)).toBe(true);
-    expect(piped).toBe(layered ? 0 : 4); // Interest and Data, each into two forwarders
+    expect(piped).toBe(layered ? 0 : 2); // Interest and Data, each from the link into a forwarder
+    expect(events).toBe(8); // each forwarder: Interest and Data in, Interest and Data out
     a!.close();
     b!.close();
   }

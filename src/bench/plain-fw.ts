@@ -2,6 +2,7 @@ import { produce, type Producer } from "@ndn/endpoint";
 import { Forwarder, type FwFace } from "@ndn/fw";
 import { Data, Interest, Name } from "@ndn/packet";
 
+import type { LpFace } from "../faces/mod.js";
 import { Link } from "../network/mod.js";
 import { NodeForwarder, type NodeLayerOptions } from "../node/mod.js";
 import { virtualTime } from "../sim/time-driver.js";
@@ -9,7 +10,6 @@ import { ConsumerFace } from "../streams/mod.js";
 import { medianRound, round2, secondsSince } from "./measure.js";
 import { inOwnProcess } from "./own-process.js";
 import { WireBridge } from "./wire-bridge.js";
-import type { LpFace } from "../faces/mod.js";
 
 export interface ChainOptions {
   hops: number;
@@ -150,16 +150,19 @@ export interface ForwardingRun {
  *
  * `forwardVsPlainFw` compares the two as each is run: an ndn-iomt node, the layer with our
  * {@link LpFace} on its links, against @ndn/fw with NDNts's L3Face on the same wires.
- * `forwardVsPlainFwSameFaces` puts the layer on L3Face too: what the layer's functions cost.
- * `forwardVsPlainFwSimulatedLinks` runs both over the simulator's links, in virtual time, as in a
- * simulation. Every run is measured after a major garbage collection (forwarding-process.ts).
+ * `forwardVsPlainFwSameFaces` puts the layer on L3Face too, and `forwardVsPlainFwBothOnLpFace`
+ * plain @ndn/fw on LpFace (through its own face pipeline, where the layer joins it directly): what
+ * the layer's functions cost. In all three the consumer's face joins the layer directly, as our
+ * applications' faces do, and plain @ndn/fw through its pipeline. `forwardVsPlainFwSimulatedLinks`
+ * runs both over the simulator's links, in virtual time, as in a simulation. Every run is measured
+ * after a major garbage collection (forwarding-process.ts).
  *
  * Each run is a process of its own, alone on the machine, that forwards without a pause, as a
  * loaded forwarder does: runs taking turns in two live processes let the idle one's garbage
  * collector work during the other's turn and flattered the side with more of that work
- * (BENCHMARKS.md). The sides alternate in order from one pair to the next, and the machine's drift
+ * (BENCHMARKS.md). The sides' order is reversed from one pair to the next, and the machine's drift
  * from one process to the next is met by taking the median of `pairs` ratios, each of runs made
- * one after the other.
+ * one after the other; each ratio comes with the two rates of its median pair.
  */
 export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Record<string, number | number[]>> {
   const run = (nodes: "plain" | "node-layer", faces: "l3face" | "lp-face", links: "bridges" | "simulated" = "bridges") =>
@@ -167,7 +170,8 @@ export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Rec
   const sides = {
     plain: () => run("plain", "l3face"),
     layer: () => run("node-layer", "lp-face"),
-    sameFaces: () => run("node-layer", "l3face"),
+    layerOnL3Face: () => run("node-layer", "l3face"),
+    plainOnLpFace: () => run("plain", "lp-face"),
     simulatedPlain: () => run("plain", "l3face", "simulated"),
     simulatedLayer: () => run("node-layer", "l3face", "simulated"),
   };
@@ -185,26 +189,39 @@ export async function benchForwarding(opts: ForwardingBenchOptions): Promise<Rec
     pairs.push(runs as Record<Side, ForwardingRun>);
   }
   const rate = (r: ForwardingRun) => r.exchangesPerSecond;
+  /** The median pair's ratio of two sides' rates, its two rates, and every pair's ratio. */
   const ratio = (of: Side, to: Side) => {
     const median = medianRound(pairs, (r) => rate(r[of]) / rate(r[to]));
-    return { median, ratio: round2(rate(median[of]) / rate(median[to])), pairs: pairs.map((r) => round2(rate(r[of]) / rate(r[to]))) };
+    return {
+      ratio: round2(rate(median[of]) / rate(median[to])), of: Math.round(rate(median[of])), to: Math.round(rate(median[to])),
+      pairs: pairs.map((r) => round2(rate(r[of]) / rate(r[to]))),
+    };
   };
   const forward = ratio("layer", "plain");
-  const sameFaces = ratio("sameFaces", "plain");
+  const sameFaces = ratio("layerOnL3Face", "plain");
+  const bothOnLpFace = ratio("layer", "plainOnLpFace");
   const simulated = ratio("simulatedLayer", "simulatedPlain");
   const hits = medianRound(pairs, (r) => r.layer.hitExchangesPerSecond! / rate(r.layer));
   return {
     hops: FORWARDING_HOPS,
-    plainFwExchangesPerSecond: Math.round(rate(forward.median.plain)),
-    nodeLayerExchangesPerSecond: Math.round(rate(forward.median.layer)),
     forwardVsPlainFw: forward.ratio,
+    nodeLayerExchangesPerSecond: forward.of,
+    plainFwExchangesPerSecond: forward.to,
     forwardVsPlainFwPairs: forward.pairs,
-    nodeLayerOnL3FaceExchangesPerSecond: Math.round(rate(sameFaces.median.sameFaces)),
     forwardVsPlainFwSameFaces: sameFaces.ratio,
+    nodeLayerOnL3FaceExchangesPerSecond: sameFaces.of,
+    sameFacesPlainFwExchangesPerSecond: sameFaces.to,
     forwardVsPlainFwSameFacesPairs: sameFaces.pairs,
-    csHitExchangesPerSecond: Math.round(hits.layer.hitExchangesPerSecond!),
+    forwardVsPlainFwBothOnLpFace: bothOnLpFace.ratio,
+    bothOnLpFaceNodeLayerExchangesPerSecond: bothOnLpFace.of,
+    plainFwOnLpFaceExchangesPerSecond: bothOnLpFace.to,
+    forwardVsPlainFwBothOnLpFacePairs: bothOnLpFace.pairs,
     csHitVsMiss: round2(hits.layer.hitExchangesPerSecond! / rate(hits.layer)),
+    csHitExchangesPerSecond: Math.round(hits.layer.hitExchangesPerSecond!),
+    csMissExchangesPerSecond: Math.round(rate(hits.layer)),
     forwardVsPlainFwSimulatedLinks: simulated.ratio,
+    simulatedNodeLayerExchangesPerSecond: simulated.of,
+    simulatedPlainFwExchangesPerSecond: simulated.to,
     forwardVsPlainFwSimulatedLinksPairs: simulated.pairs,
   };
 }

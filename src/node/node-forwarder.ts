@@ -185,14 +185,18 @@ export class NodeForwarder {
     const face = fwFace as FwFace & FaceHooks;
     const state: FaceState = { send: face.send.bind(face), networkId: 0 };
     if (isDirect(face.rxtx)) {
-      // Both ways only while the face runs, as @ndn/fw's own send and receive loop do.
+      // Both ways only while the face runs, and with the packet events @ndn/fw's own send and
+      // receive loops dispatch, which its Tracer and TapFace (NFD prefix registration) listen to.
+      const fw = this.hooked;
       const transmit = face.rxtx.connect((pkt) => {
         if (face.running) {
-          receive(this.hooked, face, pkt);
+          fw.dispatchPacketEvent("pktrx", face, pkt);
+          receive(fw, face, pkt);
         }
       });
       state.send = (pkt) => {
         if (face.running) {
+          fw.dispatchPacketEvent("pkttx", face, pkt);
           transmit(pkt);
         }
       };
@@ -412,6 +416,7 @@ function toApplication(flows: UnicastFlows, pkt: FwPacket): FwPacket {
  * and state.
  */
 interface Hooks {
+  dispatchPacketEvent: (type: "pktrx" | "pkttx", face: FwFace, pkt: FwPacket) => void;
   processInterest: (face: FwFace, pkt: FwPacket<Interest>) => void;
   cancelInterest: (face: FwFace, pkt: FwPacket<Interest>) => void;
   processData: (face: FwFace, pkt: FwPacket<Data>) => void;
