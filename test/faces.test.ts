@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -156,4 +156,19 @@ test("UDP peers are a node layer's network faces: a retransmission crosses both 
   for (const n of nodes) {
     n.close();
   }
+});
+
+test("a TCP peer that drops every connection at once is backed off from, not reconnected to in a loop", async () => {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  const fw = Forwarder.create();
+  const peer = tcpPeer({ fw, host: "127.0.0.1", port, routes: [], minRetryMs: 50, maxRetryMs: 1000 });
+  await new Promise((r) => setTimeout(r, 1200));
+  peer[Symbol.dispose]();
+  // Waits of 50, 100, 200, 400 ms: five connections at most in 1.2 s (a loop would make hundreds).
+  expect(peer.connections).toBeGreaterThanOrEqual(3);
+  expect(peer.connections).toBeLessThanOrEqual(5);
+  fw.close();
+  await new Promise((r) => server.close(r));
 });
