@@ -6,6 +6,7 @@ import { Decoder, Encoder, printTT } from "@ndn/tlv";
 
 import type { DirectLower } from "../node/mod.js";
 import { AsyncQueue } from "../util/async-queue.js";
+import { encodeCompact, wireOf } from "../util/encode.js";
 
 export interface LpFaceOptions {
   /** @defaultValue the transport's own description */
@@ -151,11 +152,13 @@ export class LpFace implements DirectLower {
     lpp.congestionMark = pkt.congestionMark;
     const mtu = this.transport.mtu;
     try {
+      // A Data that was decoded, or encoded once, goes as the wire it keeps; the rest are encoded
+      // into buffers of their size (NDNts's Encoder starts each with 2 KiB).
       if (l3 instanceof Nack) {
         lpp.nack = l3.header;
-        lpp.payload = Encoder.encode(l3.interest);
+        lpp.payload = encodeCompact(l3.interest);
       } else {
-        lpp.payload = Encoder.encode(l3);
+        lpp.payload = (l3 instanceof Data ? wireOf(l3) : undefined) ?? encodeCompact(l3);
       }
       if (!lpp.hasL3Headers() && lpp.payload.length <= mtu) {
         this.wires.push(lpp.payload);
@@ -168,7 +171,7 @@ export class LpFace implements DirectLower {
           this.wires.push(Encoder.encode(f, mtu));
         }
       } else {
-        this.wires.push(Encoder.encode(lpp));
+        this.wires.push(encodeCompact(lpp, lpp.payload.length + 64));
       }
     } catch (err: unknown) {
       ++this.counters.txErrors;
