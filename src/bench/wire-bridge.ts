@@ -1,16 +1,16 @@
 import type { FwFace } from "@ndn/fw";
 import { L3Face, Transport } from "@ndn/l3face";
 import { Decoder } from "@ndn/tlv";
-import { pushable } from "@ndn/util";
 
 import { LpFace } from "../faces/lp-face.js";
+import { AsyncQueue } from "../util/async-queue.js";
 
 /**
  * One end of a {@link WireBridge}: what its face sends arrives, copied, on the other end's face.
  */
 class WireEnd extends Transport {
   /** Wires from the other end, not yet read by this end's face. */
-  readonly arriving = pushable<Uint8Array>();
+  readonly arriving = new AsyncQueue<Uint8Array>();
   readonly rx: Transport.RxIterable;
   other?: WireEnd;
 
@@ -32,7 +32,7 @@ class WireEnd extends Transport {
       }
     } finally {
       // The face closed (its tx ends, or is aborted): the other end receives no more.
-      this.other!.arriving.stop();
+      this.other!.arriving.close();
     }
   }
 }

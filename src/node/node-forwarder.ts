@@ -241,9 +241,7 @@ export class NodeForwarder {
       pkt.l3.nonce === incoming.nonce) {
       return pkt;
     }
-    const interest = new Interest(pkt.l3);
-    interest.nonce = incoming.nonce;
-    return FwPacket.create(interest, pkt.token, pkt.congestionMark);
+    return FwPacket.create(withNonce(pkt.l3, incoming.nonce), pkt.token, pkt.congestionMark);
   }
 
   /** @returns whether the Interest goes on to the forwarder. */
@@ -454,9 +452,9 @@ function smallNonce(interest: Interest): number {
   return interest.nonce! | 0;
 }
 
-/** A copy of an Interest with a new nonce. */
-function withNonce(interest: Interest): Interest {
+/** A copy of an Interest with another nonce, a new one unless given. */
+function withNonce(interest: Interest, nonce = Interest.generateNonce()): Interest {
   const copy = new Interest(interest);
-  copy.nonce = Interest.generateNonce();
+  copy.nonce = nonce;
   return copy;
 }
